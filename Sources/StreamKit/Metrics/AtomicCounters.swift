@@ -1,0 +1,37 @@
+import Synchronization
+
+/// A fixed-size array of atomic integers (the standard library has no array of `Atomic`, which
+/// cannot be copied).
+///
+/// `@unchecked Sendable`: the pointer is written only at initialisation and freed in `deinit`;
+/// every access in between goes through the `Atomic` operations.
+final class AtomicCounters: @unchecked Sendable {
+    let count: Int
+    private let storage: UnsafeMutablePointer<Atomic<Int>>
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: count)
+        for index in 0..<count { (storage + index).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    @inline(__always)
+    func add(_ amount: Int, at index: Int) {
+        storage[index].wrappingAdd(amount, ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func load(_ index: Int) -> Int {
+        storage[index].load(ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func max(_ value: Int, at index: Int) {
+        if value > storage[index].load(ordering: .relaxed) { storage[index].max(value, ordering: .relaxed) }
+    }
+}
