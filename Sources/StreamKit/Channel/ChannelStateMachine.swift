@@ -7,7 +7,7 @@ public import DequeModule
 /// so the machine can be unit-tested without threads.
 ///
 /// Invariants: waiting receivers exist only while the buffer is empty; waiting senders exist
-/// only while the buffer is full (above the low watermark, see ``resumeWaitingSenders()``).
+/// only while the buffer is full.
 @usableFromInline
 struct ChannelStateMachine<Element: Sendable> {
     @usableFromInline typealias SendContinuation = UnsafeContinuation<Void, any Error>
@@ -44,16 +44,12 @@ struct ChannelStateMachine<Element: Sendable> {
     @usableFromInline var receivers: Deque<Receiver> = []
     /// `Int.max` for an unbounded channel.
     @usableFromInline let capacity: Int
-    /// Waiting senders are let in once the buffer has drained to this depth, all at once, so a
-    /// fast producer is woken once per half buffer instead of once per element.
-    @usableFromInline let lowWatermark: Int
     @usableFromInline var isClosed = false
     @usableFromInline var nextID: UInt64 = 0
 
     @usableFromInline
     init(capacity: Int) {
         self.capacity = capacity
-        self.lowWatermark = capacity == .max ? .max : (capacity - 1) / 2
         if capacity != .max { buffer.reserveCapacity(Swift.min(capacity, 4096)) }
     }
 
@@ -168,8 +164,6 @@ struct ChannelStateMachine<Element: Sendable> {
         if let element = buffer.popFirst() {
             return .element(element, resumeSenders: resumeWaitingSenders())
         }
-        // Only possible with capacity 1 and a low watermark of 0: take from a parked sender.
-        if let sender = senders.popFirst() { return .element(sender.element, resumeSenders: [sender.continuation]) }
         return isClosed ? .closed : .empty
     }
 
@@ -207,24 +201,18 @@ struct ChannelStateMachine<Element: Sendable> {
     mutating func tryReceive(upTo maximum: Int, into result: inout [Element]) -> [SendContinuation] {
         var taken = 0
         while taken < maximum {
-            if let element = buffer.popFirst() {
-                result.append(element)
-            } else if let sender = senders.popFirst() {
-                result.append(sender.element)
-                return resumeWaitingSenders() + [sender.continuation]
-            } else {
-                break
-            }
+            guard let element = buffer.popFirst() else { break }
+            result.append(element)
             taken += 1
         }
         return taken > 0 ? resumeWaitingSenders() : []
     }
 
-    /// Once the buffer is at or below the low watermark, moves parked senders' elements into it,
-    /// in order, and returns their continuations to resume.
+    /// Moves parked senders' elements into the room just made, in order, and returns their
+    /// continuations to resume.
     @inlinable
     mutating func resumeWaitingSenders() -> [SendContinuation] {
-        guard !senders.isEmpty, buffer.count <= lowWatermark else { return [] }
+        guard !senders.isEmpty else { return [] }
         var resumed: [SendContinuation] = []
         while buffer.count < capacity, let sender = senders.popFirst() {
             buffer.append(sender.element)

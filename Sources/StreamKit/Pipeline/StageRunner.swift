@@ -82,6 +82,9 @@ struct StageRunner<Input: Sendable, Output: Sendable>: StageRunning {
                 return .filtered
             }
             return .emit(value)
+        } catch is CancellationError where Task.isCancelled {
+            // The run is being cancelled (immediate stop): the element is abandoned, not failed.
+            throw CancellationError()
         } catch {
             counters.latency.record(nanoseconds: Self.nanoseconds(ContinuousClock.now - start))
             counters.add(.failed, 1)

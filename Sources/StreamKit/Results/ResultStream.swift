@@ -83,7 +83,7 @@ extension ResultStream {
     }
 
     /// Transforms successes.
-    public func map<T: Sendable>(_ transform: @escaping @Sendable (Success) async -> T) -> ResultStream<T, Failure> {
+    public func map<T: Sendable>(_ transform: @escaping @Sendable @concurrent (Success) async -> T) -> ResultStream<T, Failure> {
         mapEffect { .success(await transform($0)) }
     }
 

@@ -4,13 +4,13 @@
 extension DataStream {
     /// Transforms each element.
     @inlinable
-    public func map<T: Sendable>(_ transform: @escaping @Sendable (Element) async throws -> T) -> DataStream<T> {
+    public func map<T: Sendable>(_ transform: @escaping @Sendable @concurrent (Element) async throws -> T) -> DataStream<T> {
         DataStream<T> { emit in try await self.body { try await emit(try await transform($0)) } }
     }
 
     /// Keeps the elements for which `isIncluded` is true.
     @inlinable
-    public func filter(_ isIncluded: @escaping @Sendable (Element) async throws -> Bool) -> DataStream {
+    public func filter(_ isIncluded: @escaping @Sendable @concurrent (Element) async throws -> Bool) -> DataStream {
         DataStream { emit in
             try await self.body { element in
                 if try await isIncluded(element) { try await emit(element) }
@@ -21,7 +21,7 @@ extension DataStream {
     /// Transforms each element and drops the `nil` results.
     @inlinable
     public func compactMap<T: Sendable>(
-        _ transform: @escaping @Sendable (Element) async throws -> T?
+        _ transform: @escaping @Sendable @concurrent (Element) async throws -> T?
     ) -> DataStream<T> {
         DataStream<T> { emit in
             try await self.body { element in
@@ -32,7 +32,7 @@ extension DataStream {
 
     /// Replaces each element with the elements of the stream `transform` returns, in order.
     public func flatMap<T: Sendable>(
-        _ transform: @escaping @Sendable (Element) async throws -> DataStream<T>
+        _ transform: @escaping @Sendable @concurrent (Element) async throws -> DataStream<T>
     ) -> DataStream<T> {
         DataStream<T> { emit in
             try await self.body { element in try await transform(element).body(emit) }
@@ -144,5 +144,32 @@ extension DataStream {
             try await self.body(emit)
             try await other.body(emit)
         }
+    }
+}
+
+// MARK: - Non-throwing overloads
+//
+// `DataStream` is an `AsyncSequence`, whose standard `map`/`filter`/`compactMap`/`flatMap` take
+// `@concurrent` closures, throwing or not. Without exact-match overloads (`@concurrent`, and a
+// non-throwing variant), a closure literal would pick the standard library's version and silently
+// produce an `AsyncMapSequence` instead of a `DataStream`.
+extension DataStream {
+    @inlinable
+    public func map<T: Sendable>(_ transform: @escaping @Sendable @concurrent (Element) async -> T) -> DataStream<T> {
+        map { (element: Element) async throws -> T in await transform(element) }
+    }
+
+    @inlinable
+    public func filter(_ isIncluded: @escaping @Sendable @concurrent (Element) async -> Bool) -> DataStream {
+        filter { (element: Element) async throws -> Bool in await isIncluded(element) }
+    }
+
+    @inlinable
+    public func compactMap<T: Sendable>(_ transform: @escaping @Sendable @concurrent (Element) async -> T?) -> DataStream<T> {
+        compactMap { (element: Element) async throws -> T? in await transform(element) }
+    }
+
+    public func flatMap<T: Sendable>(_ transform: @escaping @Sendable @concurrent (Element) async -> DataStream<T>) -> DataStream<T> {
+        flatMap { (element: Element) async throws -> DataStream<T> in await transform(element) }
     }
 }
