@@ -1,5 +1,3 @@
-public import Synchronization
-
 /// A bounded, multi-producer multi-consumer async queue with backpressure.
 ///
 /// `send` suspends while the buffer is full and `receive` suspends while it is empty; waiters are
@@ -13,7 +11,7 @@ public import Synchronization
 /// for await message in channel { print(message) }   // "hello", then the loop ends
 /// ```
 public final class Channel<Element: Sendable>: Sendable {
-    @usableFromInline let state: Mutex<ChannelStateMachine<Element>>
+    @usableFromInline let state: ChannelLock<ChannelStateMachine<Element>>
 
     /// The buffer size, or `nil` for a channel made with ``unbounded()``.
     public let capacity: Int?
@@ -24,12 +22,12 @@ public final class Channel<Element: Sendable>: Sendable {
     public init(capacity: Int) {
         precondition(capacity >= 1, "Channel capacity must be at least 1; use Channel.unbounded() for no bound")
         self.capacity = capacity
-        self.state = Mutex(ChannelStateMachine(capacity: capacity))
+        self.state = ChannelLock(ChannelStateMachine(capacity: capacity))
     }
 
     private init(unboundedMarker: Void) {
         self.capacity = nil
-        self.state = Mutex(ChannelStateMachine(capacity: .max))
+        self.state = ChannelLock(ChannelStateMachine(capacity: .max))
     }
 
     /// A channel whose `send` never waits. Memory grows with the backlog: prefer a bound.

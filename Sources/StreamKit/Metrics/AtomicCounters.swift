@@ -1,14 +1,16 @@
-import Synchronization
+public import Synchronization
 
 /// A fixed-size array of atomic integers (the standard library has no array of `Atomic`, which
 /// cannot be copied).
 ///
 /// `@unchecked Sendable`: the pointer is written only at initialisation and freed in `deinit`;
 /// every access in between goes through the `Atomic` operations.
+@usableFromInline
 final class AtomicCounters: @unchecked Sendable {
-    let count: Int
-    private let storage: UnsafeMutablePointer<Atomic<Int>>
+    @usableFromInline let count: Int
+    @usableFromInline let storage: UnsafeMutablePointer<Atomic<Int>>
 
+    @usableFromInline
     init(count: Int) {
         self.count = count
         storage = .allocate(capacity: count)
@@ -20,17 +22,17 @@ final class AtomicCounters: @unchecked Sendable {
         storage.deallocate()
     }
 
-    @inline(__always)
+    @inlinable
     func add(_ amount: Int, at index: Int) {
         storage[index].wrappingAdd(amount, ordering: .relaxed)
     }
 
-    @inline(__always)
+    @inlinable
     func load(_ index: Int) -> Int {
         storage[index].load(ordering: .relaxed)
     }
 
-    @inline(__always)
+    @inlinable
     func max(_ value: Int, at index: Int) {
         if value > storage[index].load(ordering: .relaxed) { storage[index].max(value, ordering: .relaxed) }
     }

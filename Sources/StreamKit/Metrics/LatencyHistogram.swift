@@ -2,20 +2,23 @@
 ///
 /// Buckets are exact below 16 ns, then 8 per power of two, so a reported quantile is within
 /// 6.25 % of the true value (half a bucket's width). Memory is fixed: 496 counters.
+@usableFromInline
 final class LatencyHistogram: Sendable {
-    static let bucketCount = 16 + 60 * 8
+    @usableFromInline static let bucketCount = 16 + 60 * 8
 
     /// The buckets, then the maximum in the last slot.
-    private let counters = AtomicCounters(count: bucketCount + 1)
+    @usableFromInline let counters = AtomicCounters(count: bucketCount + 1)
 
-    @inline(__always)
+    @usableFromInline init() {}
+
+    @inlinable
     func record(nanoseconds value: Int) {
         let clamped = max(0, value)
         counters.add(1, at: Self.bucket(for: clamped))
         counters.max(clamped, at: Self.bucketCount)
     }
 
-    @inline(__always)
+    @inlinable
     static func bucket(for value: Int) -> Int {
         guard value >= 16 else { return value }
         let exponent = Int.bitWidth - 1 - value.leadingZeroBitCount  // ≥ 4

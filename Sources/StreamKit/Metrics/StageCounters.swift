@@ -1,16 +1,20 @@
-import Synchronization
+public import Synchronization
 
 /// The counters one worker updates for every element. Each worker owns an instance, so the
 /// relaxed atomic adds never contend; a snapshot sums the workers' instances.
+@usableFromInline
 final class WorkerCounters: Sendable {
+    @usableFromInline
     enum Counter: Int, CaseIterable {
         case received, emitted, filtered, failed, backpressureNanoseconds
     }
 
-    private let values = AtomicCounters(count: Counter.allCases.count)
-    let latency = LatencyHistogram()
+    @usableFromInline let values = AtomicCounters(count: Counter.allCases.count)
+    @usableFromInline let latency = LatencyHistogram()
 
-    @inline(__always)
+    @usableFromInline init() {}
+
+    @inlinable
     func add(_ counter: Counter, _ amount: Int) {
         values.add(amount, at: counter.rawValue)
     }
@@ -24,14 +28,15 @@ final class WorkerCounters: Sendable {
 public final class StageMetrics: Sendable {
     public let name: String
     public let workers: Int
-    let counters: [WorkerCounters]
+    @usableFromInline let counters: [WorkerCounters]
     /// Reads the depth and capacity of the stage's input queue.
     private let queue: @Sendable () -> (depth: Int, capacity: Int?)
     private let rates = Mutex(RateWindow())
     /// Workers currently alive; zero once the stage has finished or was cancelled.
-    let liveWorkers = Atomic<Int>(0)
+    @usableFromInline let liveWorkers = Atomic<Int>(0)
 
     /// `counterSets` is the number of independently written counter sets (one per unordered worker).
+    @usableFromInline
     init(name: String, workers: Int, counterSets: Int, queue: @escaping @Sendable () -> (depth: Int, capacity: Int?)) {
         self.name = name
         self.workers = workers

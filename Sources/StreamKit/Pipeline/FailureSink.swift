@@ -4,6 +4,7 @@ import Synchronization
 /// Where a pipeline's stage failures go: its error channel if it has one, otherwise a handler
 /// (by default one line on standard error). Either way the latest failures are also kept in a
 /// small ring for inspection, and every failure is counted by its stage.
+@usableFromInline
 final class FailureSink: Sendable {
     let channel: Channel<StageFailure>?
     let handler: (@Sendable (StageFailure) -> Void)?
@@ -17,6 +18,7 @@ final class FailureSink: Sendable {
     }
 
     /// Waits for room in the error channel: failures are never dropped.
+    @usableFromInline
     func report(_ failure: StageFailure) async throws {
         recent.withLock {
             $0.append(failure)

@@ -16,17 +16,18 @@ import Synchronization
 /// closes the output and the error channel. Every task it starts ends before it returns.
 public final class Pipeline<Input: Sendable, Output: Sendable>: Sendable {
     /// How the stages are wired, given the channel the last one writes to.
+    @usableFromInline
     enum Assembly: Sendable {
         /// No stage yet: the input flows straight through (`Output == Input`).
         case source(Channel<Output>)
-        case stages(count: Int, @Sendable (Channel<Output>) -> [any StageRunning])
+        case stages(count: Int, @Sendable (Channel<Output>) -> [StageRunning])
     }
 
     public let input: Channel<Input>
-    let assembly: Assembly
-    let outputChannel: Channel<Output>?
-    let errorChannel: Channel<StageFailure>?
-    let failureHandler: (@Sendable (StageFailure) -> Void)?
+    @usableFromInline let assembly: Assembly
+    @usableFromInline let outputChannel: Channel<Output>?
+    @usableFromInline let errorChannel: Channel<StageFailure>?
+    @usableFromInline let failureHandler: (@Sendable (StageFailure) -> Void)?
     private let runtime = Mutex(Runtime())
 
     private struct Runtime {
@@ -37,6 +38,7 @@ public final class Pipeline<Input: Sendable, Output: Sendable>: Sendable {
         var stopRequestedBeforeStart = false
     }
 
+    @usableFromInline
     init(
         input: Channel<Input>,
         assembly: Assembly,
@@ -51,7 +53,7 @@ public final class Pipeline<Input: Sendable, Output: Sendable>: Sendable {
         self.failureHandler = failureHandler
     }
 
-    private var stageCount: Int {
+    @usableFromInline var stageCount: Int {
         if case .stages(let count, _) = assembly { count } else { 0 }
     }
 }
@@ -67,6 +69,7 @@ extension Pipeline where Input == Output {
 
 extension Pipeline {
     /// Appends a stage.
+    @inlinable
     public func via<Next: Sendable>(_ stage: Stage<Output, Next>) -> Pipeline<Input, Next> {
         let index = stageCount + 1
         let name = stage.name ?? "stage-\(index)"
@@ -76,10 +79,10 @@ extension Pipeline {
             assembly: .stages(count: index) { sink in
                 switch assembly {
                 case .source(let source):
-                    return [StageRunner(stage: stage, name: name, input: source, output: sink)]
+                    return [StageRunning(StageRunner(stage: stage, name: name, input: source, output: sink))]
                 case .stages(_, let upstream):
                     let buffer = Channel<Output>(capacity: stage.capacity)
-                    return upstream(buffer) + [StageRunner(stage: stage, name: name, input: buffer, output: sink)]
+                    return upstream(buffer) + [StageRunning(StageRunner(stage: stage, name: name, input: buffer, output: sink))]
                 }
             },
             output: nil,
@@ -126,10 +129,10 @@ extension Pipeline {
     ///   with it). Stage failures never end the run.
     public func run() async throws {
         let output = outputChannel ?? Channel<Output>.unbounded()
-        let runners: [any StageRunning]
+        let runners: [StageRunning]
         switch assembly {
         case .source(let source):
-            runners = [StageRunner(stage: Stage<Output, Output>("forward") { $0 }, name: "forward", input: source, output: output)]
+            runners = [StageRunning(StageRunner(stage: Stage<Output, Output>("forward") { $0 }, name: "forward", input: source, output: output))]
         case .stages(_, let assemble):
             runners = assemble(output)
         }
@@ -153,7 +156,7 @@ extension Pipeline {
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await withThrowingTaskGroup(of: Void.self) { stages in
-                    for runner in runners { stages.addTask { try await runner.run(failures: failures) } }
+                    for runner in runners { stages.addTask { try await runner.run(failures) } }
                     try await stages.waitForAll()
                 }
                 return true

@@ -15,8 +15,9 @@ public struct Stage<Input: Sendable, Output: Sendable>: Sendable {
     /// Emit results in input order (at the cost of a small reorder buffer); default unordered.
     public var ordered: Bool
     /// Returns the output, or `nil` to filter the element out; throwing makes a ``StageFailure``.
-    let process: @Sendable (Input) async throws -> Output?
+    @usableFromInline let process: @Sendable (Input) async throws -> Output?
 
+    @inlinable
     init(
         name: String?,
         workers: Int,
@@ -34,6 +35,7 @@ public struct Stage<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     /// A stage that transforms every element.
+    @inlinable
     public init(
         _ name: String? = nil,
         workers: Int = 1,
@@ -45,6 +47,7 @@ public struct Stage<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     /// A stage that transforms elements and filters out those for which `transform` returns `nil`.
+    @inlinable
     public static func compactMap(
         _ name: String? = nil,
         workers: Int = 1,
@@ -58,6 +61,7 @@ public struct Stage<Input: Sendable, Output: Sendable>: Sendable {
 
 extension Stage where Input == Output {
     /// A stage that keeps the elements for which `isIncluded` is true (the rest count as filtered).
+    @inlinable
     public static func filter(
         _ name: String? = nil,
         workers: Int = 1,
