@@ -142,17 +142,8 @@ import Testing
 
     /// Cancelling the consumer cancels every task the stream started; none outlives the run.
     @Test func consumerCancellationCancelsStreamTasks() async throws {
-        let alive = Atomic(0)
-        let endless = DataStream<Int> { emit in
-            alive.add(1, ordering: .relaxed)
-            defer { alive.subtract(1, ordering: .relaxed) }
-            var value = 0
-            while true {
-                try await emit(value)
-                value += 1
-                await Task.yield()
-            }
-        }
+        let producers = LiveProducers()
+        let endless = producers.endless(yielding: true)
         let started = Atomic(0)
         let consumer = Task {
             try await endless.merge(endless).buffer(capacity: 4).mapAsync(concurrency: 3) { value in
@@ -161,30 +152,19 @@ import Testing
             }.drain()
         }
         while started.load(ordering: .relaxed) < 100 { await Task.yield() }
-        let aliveNow = alive.load(ordering: .relaxed)
-        #expect(aliveNow == 2)
+        #expect(producers.alive == 2)
         consumer.cancel()
         _ = try? await consumer.value
-        let aliveNow2 = alive.load(ordering: .relaxed)
-        #expect(aliveNow2 == 0, "a producer task outlived the cancelled run")
+        #expect(producers.alive == 0, "a producer task outlived the cancelled run")
     }
 
     /// Stopping early (take) ends every upstream task before the sink returns.
     @Test func earlyStopEndsUpstreamTasks() async throws {
-        let alive = Atomic(0)
-        let endless = DataStream<Int> { emit in
-            alive.add(1, ordering: .relaxed)
-            defer { alive.subtract(1, ordering: .relaxed) }
-            var value = 0
-            while true {
-                try await emit(value)
-                value += 1
-            }
-        }
+        let producers = LiveProducers()
+        let endless = producers.endless(yielding: false)
         let taken = try await endless.buffer(capacity: 8).mapAsync(concurrency: 2, ordered: true) { $0 }.take(5).collect()
         #expect(taken == [0, 1, 2, 3, 4])
-        let aliveNow = alive.load(ordering: .relaxed)
-        #expect(aliveNow == 0)
+        #expect(producers.alive == 0)
     }
 
     @Test func tickWithManualClock() async throws {
@@ -266,4 +246,25 @@ final class Recorder<Value: Sendable>: Sendable {
     private let storage = Mutex<[Value]>([])
     func append(_ value: Value) { storage.withLock { $0.append(value) } }
     var values: [Value] { storage.withLock { $0 } }
+}
+
+/// Endless producer streams that count how many of their runs are alive, to prove that no task
+/// outlives a cancelled or stopped run.
+final class LiveProducers: Sendable {
+    private let count = Atomic(0)
+
+    var alive: Int { count.load(ordering: .relaxed) }
+
+    func endless(yielding: Bool) -> DataStream<Int> {
+        DataStream { emit in
+            self.count.add(1, ordering: .relaxed)
+            defer { self.count.subtract(1, ordering: .relaxed) }
+            var value = 0
+            while true {
+                try await emit(value)
+                value += 1
+                if yielding { await Task.yield() }
+            }
+        }
+    }
 }

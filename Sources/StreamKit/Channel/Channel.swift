@@ -11,7 +11,7 @@
 /// for await message in channel { print(message) }   // "hello", then the loop ends
 /// ```
 public final class Channel<Element: Sendable>: Sendable {
-    @usableFromInline let state: ChannelLock<ChannelStateMachine<Element>>
+    @usableFromInline let state: SpinLock<ChannelStateMachine<Element>>
 
     /// The buffer size, or `nil` for a channel made with ``unbounded()``.
     public let capacity: Int?
@@ -22,12 +22,12 @@ public final class Channel<Element: Sendable>: Sendable {
     public init(capacity: Int) {
         precondition(capacity >= 1, "Channel capacity must be at least 1; use Channel.unbounded() for no bound")
         self.capacity = capacity
-        self.state = ChannelLock(ChannelStateMachine(capacity: capacity))
+        self.state = SpinLock(ChannelStateMachine(capacity: capacity))
     }
 
     private init(unboundedMarker: Void) {
         self.capacity = nil
-        self.state = ChannelLock(ChannelStateMachine(capacity: .max))
+        self.state = SpinLock(ChannelStateMachine(capacity: .max))
     }
 
     /// A channel whose `send` never waits. Memory grows with the backlog: prefer a bound.

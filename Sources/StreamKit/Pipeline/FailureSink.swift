@@ -1,5 +1,4 @@
 internal import DequeModule
-import Synchronization
 
 /// Where a pipeline's stage failures go: its error channel if it has one, otherwise a handler
 /// (by default one line on standard error). Either way the latest failures are also kept in a
@@ -8,7 +7,7 @@ import Synchronization
 final class FailureSink: Sendable {
     let channel: Channel<StageFailure>?
     let handler: (@Sendable (StageFailure) -> Void)?
-    private let recent = Mutex(Deque<StageFailure>())
+    private let recent = SpinLock(Deque<StageFailure>())
     let recentLimit: Int
 
     init(channel: Channel<StageFailure>?, handler: (@Sendable (StageFailure) -> Void)?, recentLimit: Int) {

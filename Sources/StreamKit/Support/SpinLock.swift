@@ -8,19 +8,19 @@ import Musl
 import Darwin
 #endif
 
-/// The lock around a channel's state: a test-and-test-and-set spin lock that yields the thread
-/// after a short spin.
+/// A test-and-test-and-set spin lock that yields the thread after a short spin, for state whose
+/// critical sections are a handful of instructions (a channel's deque push or pop).
 ///
 /// Why not `Mutex`: on Linux it is a priority-inheritance futex, so a contended acquisition or
-/// release goes through the kernel. A channel's critical sections are a handful of instructions
-/// (a deque push or pop), and with one producer and one consumer on different cores the lock is
-/// contended on nearly every element; spinning for the few nanoseconds the holder needs is far
-/// cheaper than a system call. Continuations are never resumed under this lock, so it is never
-/// held across anything slow.
+/// release goes through the kernel. With one producer and one consumer on different cores a
+/// channel's lock is contended on nearly every element, and spinning for the few nanoseconds the
+/// holder needs is far cheaper than a system call (P1 went from 6 M to 23 M items/s). The kernel
+/// hand-over is also invisible to the thread sanitizer, which then reports false races.
+/// Nothing slow ever runs under this lock: continuations are resumed after it is released.
 ///
 /// `@unchecked Sendable`: `value` is reached only through `withLock`, which holds the lock.
 @usableFromInline
-final class ChannelLock<Value>: @unchecked Sendable {
+final class SpinLock<Value>: @unchecked Sendable {
     @usableFromInline let flag = Atomic<Bool>(false)
     @usableFromInline let value: UnsafeMutablePointer<Value>
 
