@@ -16,7 +16,7 @@ build: setup
 run: examples
 examples: setup
 	$(SWIFT) build --product streamkit-examples
-	$$($(SWIFT) build --show-bin-path)/streamkit-examples $(EXAMPLES)
+	@$$($(SWIFT) build --show-bin-path)/streamkit-examples $(EXAMPLES)
 
 test: setup
 	$(SWIFT) test
