@@ -4,10 +4,18 @@ EXAMPLES ?=
 
 .PHONY: setup build run examples test test-tsan bench clean
 
-# Checks the toolchain. (The daemon's Debian packages are added here when the daemon lands.)
+# Debian packages the build needs; installed when missing (as root, or through sudo).
+DEBIAN_PACKAGES := libmicrohttpd-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Checks the toolchain and installs the missing Debian packages.
 setup:
 	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 toolchain not found on PATH (https://swift.org/install)"; exit 1; }
-	@$(SWIFT) --version 2>/dev/null | head -1
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 build: setup
 	$(SWIFT) build

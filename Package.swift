@@ -17,9 +17,13 @@ let package = Package(
         .library(name: "StreamKit", targets: ["StreamKit"]),
         .library(name: "StreamKitTesting", targets: ["StreamKitTesting"]),
         .executable(name: "streamkit-examples", targets: ["streamkit-examples"]),
+        .executable(name: "streamd", targets: ["streamd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .target(
@@ -36,6 +40,25 @@ let package = Package(
         .executableTarget(
             name: "streamkit-examples",
             dependencies: ["StreamKitExamples"],
+            swiftSettings: swiftSettings
+        ),
+        // The only place that knows libmicrohttpd (Debian: libmicrohttpd-dev).
+        .target(name: "CHttp", linkerSettings: [.linkedLibrary("microhttpd")]),
+        .executableTarget(
+            name: "streamd",
+            dependencies: [
+                "StreamKit",
+                "CHttp",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StreamdTests",
+            dependencies: ["streamd", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

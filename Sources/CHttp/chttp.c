@@ -1,0 +1,203 @@
+#include "chttp.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct chttp_server {
+    struct MHD_Daemon *daemon;
+    chttp_config config;
+    uint16_t port;
+    atomic_uint_fast64_t oversized;
+};
+
+/// Per-connection state for one request: the body accumulated across upload callbacks.
+typedef struct request_state {
+    uint8_t *body;
+    size_t length;
+    size_t capacity;
+    int too_large;
+} request_state;
+
+static const char too_large_body[] =
+    "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds server.max_body_bytes\"}}";
+
+static enum MHD_Result queue(struct MHD_Connection *connection, const chttp_response *answer) {
+    struct MHD_Response *response = MHD_create_response_from_buffer(
+        answer->body_length, (void *)(answer->body ? answer->body : (const uint8_t *)""), MHD_RESPMEM_MUST_COPY);
+    if (!response) return MHD_NO;
+    if (answer->content_type) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, answer->content_type);
+    for (int i = 0; i < CHTTP_MAX_HEADERS; i++) {
+        if (answer->header_names[i] && answer->header_values[i])
+            MHD_add_response_header(response, answer->header_names[i], answer->header_values[i]);
+    }
+    enum MHD_Result result = MHD_queue_response(connection, answer->status ? answer->status : 500, response);
+    MHD_destroy_response(response);
+    return result;
+}
+
+static enum MHD_Result answer_too_large(struct MHD_Connection *connection) {
+    chttp_response response = {0};
+    response.status = 413;
+    response.content_type = "application/json";
+    response.body = (const uint8_t *)too_large_body;
+    response.body_length = sizeof(too_large_body) - 1;
+    return queue(connection, &response);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    (void)version;
+    chttp_server *server = cls;
+    request_state *state = *con_cls;
+
+    if (!state) {
+        // First call: headers only. Refuse an announced oversize body before reading it, so the
+        // client gets 413 instead of "100 Continue".
+        state = calloc(1, sizeof *state);
+        if (!state) return MHD_NO;
+        *con_cls = state;
+        const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull(length, NULL, 10) > server->config.max_body_bytes) {
+            state->too_large = 1;
+            atomic_fetch_add(&server->oversized, 1);
+            return answer_too_large(connection);
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size > 0) {
+        // A body chunk: keep it (or, past the limit, drop it and answer 413 once it has ended).
+        if (!state->too_large) {
+            size_t needed = state->length + *upload_data_size;
+            if (needed > server->config.max_body_bytes) {
+                state->too_large = 1;
+                atomic_fetch_add(&server->oversized, 1);
+                free(state->body);
+                state->body = NULL;
+                state->length = state->capacity = 0;
+            } else {
+                if (needed > state->capacity) {
+                    size_t capacity = state->capacity ? state->capacity : 4096;
+                    while (capacity < needed) capacity *= 2;
+                    if (capacity > server->config.max_body_bytes) capacity = server->config.max_body_bytes;
+                    uint8_t *grown = realloc(state->body, capacity);
+                    if (!grown) return MHD_NO;
+                    state->body = grown;
+                    state->capacity = capacity;
+                }
+                memcpy(state->body + state->length, upload_data, *upload_data_size);
+                state->length = needed;
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    // The request is complete.
+    if (state->too_large) return answer_too_large(connection);
+    chttp_request request = {
+        .method = method,
+        .path = url,
+        .body = state->body,
+        .body_length = state->length,
+        .connection = connection,
+    };
+    chttp_response response = {0};
+    server->config.handler(server->config.context, &request, &response);
+    return queue(connection, &response);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                         enum MHD_RequestTerminationCode code) {
+    (void)cls;
+    (void)connection;
+    (void)code;
+    request_state *state = *con_cls;
+    if (state) {
+        free(state->body);
+        free(state);
+        *con_cls = NULL;
+    }
+}
+
+chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_length) {
+    chttp_server *server = calloc(1, sizeof *server);
+    if (!server) {
+        snprintf(error, error_length, "out of memory");
+        return NULL;
+    }
+    server->config = *config;
+    atomic_init(&server->oversized, 0);
+
+    struct sockaddr_storage address;
+    memset(&address, 0, sizeof address);
+    // poll, not epoll: 0.9.75's epoll loop stalls at exactly 128 ready connections. ITC lets
+    // chttp_quiesce wake the pool threads.
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
+    struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
+    struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
+    if (inet_pton(AF_INET, config->address, &ipv4->sin_addr) == 1) {
+        ipv4->sin_family = AF_INET;
+        ipv4->sin_port = htons(config->port);
+    } else if (inet_pton(AF_INET6, config->address, &ipv6->sin6_addr) == 1) {
+        ipv6->sin6_family = AF_INET6;
+        ipv6->sin6_port = htons(config->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(error, error_length, "'%s' is not an IPv4 or IPv6 address", config->address);
+        free(server);
+        return NULL;
+    }
+
+    unsigned threads = config->threads ? config->threads : 1;
+    server->daemon = MHD_start_daemon(
+        flags, config->port, NULL, NULL, on_request, server,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, config->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_seconds ? config->connection_timeout_seconds : 30,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, config->connection_memory_limit ? config->connection_memory_limit : 32 * 1024,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+        MHD_OPTION_END);
+    if (!server->daemon) {
+        snprintf(error, error_length, "cannot listen on %s port %u (address in use, or not permitted)",
+                 config->address, (unsigned)config->port);
+        free(server);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : config->port;
+    return server;
+}
+
+uint16_t chttp_port(const chttp_server *server) { return server->port; }
+
+uint64_t chttp_oversized_requests(const chttp_server *server) {
+    return atomic_load(&((chttp_server *)server)->oversized);
+}
+
+void chttp_quiesce(chttp_server *server) {
+    if (server && server->daemon) MHD_quiesce_daemon(server->daemon);
+}
+
+void chttp_stop(chttp_server *server) {
+    if (!server) return;
+    if (server->daemon) MHD_stop_daemon(server->daemon);
+    free(server);
+}
+
+const char *chttp_request_header(const chttp_request *request, const char *name) {
+    return MHD_lookup_connection_value((struct MHD_Connection *)request->connection, MHD_HEADER_KIND, name);
+}
+
+const char *chttp_request_query(const chttp_request *request, const char *key) {
+    return MHD_lookup_connection_value((struct MHD_Connection *)request->connection, MHD_GET_ARGUMENT_KIND, key);
+}

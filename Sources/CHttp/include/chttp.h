@@ -1,0 +1,87 @@
+#ifndef CHTTP_H
+#define CHTTP_H
+
+// The C side of streamd's HTTP server: the only code that knows libmicrohttpd.
+// Swift cannot call MHD's variadic start function, and body chunks arrive across several MHD
+// callbacks; this shim owns both, and calls one Swift handler once per complete request.
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct chttp_server chttp_server;
+
+/// One complete request, valid only during the handler call.
+typedef struct chttp_request {
+    const char *method;
+    /// The path, without the query string.
+    const char *path;
+    const uint8_t *body;
+    size_t body_length;
+    /// Opaque: pass to chttp_request_header / chttp_request_query.
+    void *connection;
+} chttp_request;
+
+#define CHTTP_MAX_HEADERS 4
+
+/// What the handler answers. `body` is copied before the handler's caller returns.
+typedef struct chttp_response {
+    unsigned status;
+    const char *content_type;
+    const uint8_t *body;
+    size_t body_length;
+    const char *header_names[CHTTP_MAX_HEADERS];
+    const char *header_values[CHTTP_MAX_HEADERS];
+} chttp_response;
+
+/// Called on an MHD thread with a complete request; fills `response`. It must not block for long.
+typedef void (*chttp_handler)(void *context, const chttp_request *request, chttp_response *response);
+
+typedef struct chttp_config {
+    /// IPv4 or IPv6 literal to bind ("127.0.0.1", "::1", "0.0.0.0").
+    const char *address;
+    /// 0 picks a free port; read it back with chttp_port.
+    uint16_t port;
+    /// Internal polling threads (0 means 1).
+    unsigned threads;
+    /// Connections beyond this wait in the kernel's backlog.
+    unsigned max_connections;
+    /// Idle seconds before MHD closes a connection (never 0: slow clients must not pin threads).
+    unsigned connection_timeout_seconds;
+    /// Larger bodies get 413 without being read (by Content-Length, or as they stream in).
+    size_t max_body_bytes;
+    /// Per-connection memory for headers and read buffer; larger headers get 431 from MHD.
+    size_t connection_memory_limit;
+    chttp_handler handler;
+    void *context;
+} chttp_config;
+
+/// Starts listening. Returns NULL and writes a message into `error` on failure.
+chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_length);
+
+/// The bound port (useful after asking for port 0).
+uint16_t chttp_port(const chttp_server *server);
+
+/// Counters kept by the bridge: requests refused for size before reaching the handler.
+uint64_t chttp_oversized_requests(const chttp_server *server);
+
+/// Stops accepting new connections; requests in progress finish.
+void chttp_quiesce(chttp_server *server);
+
+/// Stops the server and frees it. No handler call is in progress once it returns.
+void chttp_stop(chttp_server *server);
+
+/// A request header (case-insensitive name) or NULL.
+const char *chttp_request_header(const chttp_request *request, const char *name);
+
+/// A query-string argument (decoded) or NULL.
+const char *chttp_request_query(const chttp_request *request, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
