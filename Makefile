@@ -5,7 +5,7 @@ EXAMPLES ?=
 .PHONY: setup build run examples test test-tsan bench clean
 
 # Debian packages the build needs; installed when missing (as root, or through sudo).
-DEBIAN_PACKAGES := libmicrohttpd-dev
+DEBIAN_PACKAGES := libmicrohttpd-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Checks the toolchain and installs the missing Debian packages.

@@ -42,8 +42,8 @@ let package = Package(
             dependencies: ["StreamKitExamples"],
             swiftSettings: swiftSettings
         ),
-        // The only place that knows libmicrohttpd (Debian: libmicrohttpd-dev).
-        .target(name: "CHttp", linkerSettings: [.linkedLibrary("microhttpd")]),
+        // The only place that knows libmicrohttpd (Debian: libmicrohttpd-dev) and zlib (zlib1g-dev).
+        .target(name: "CHttp", linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("z")]),
         .executableTarget(
             name: "streamd",
             dependencies: [
@@ -61,6 +61,8 @@ let package = Package(
             dependencies: ["streamd", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
+        // Black-box tests of the real binary over HTTP (built by `swift test` as a product).
+        .testTarget(name: "EndToEndTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamKitTests",
             dependencies: ["StreamKit", "StreamKitTesting", "StreamKitExamples"],

@@ -109,9 +109,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         .body_length = state->length,
         .connection = connection,
     };
-    chttp_response response = {0};
-    server->config.handler(server->config.context, &request, &response);
-    return queue(connection, &response);
+    server->config.handler(server->config.context, &request);
+    if (!request.responded) {
+        static const char unanswered[] =
+            "{\"error\":{\"code\":\"internal_error\",\"message\":\"the request was not answered\"}}";
+        chttp_response response = {0};
+        response.status = 500;
+        response.content_type = "application/json";
+        response.body = (const uint8_t *)unanswered;
+        response.body_length = sizeof(unanswered) - 1;
+        return queue(connection, &response);
+    }
+    return (enum MHD_Result)request.queue_result;
+}
+
+void chttp_respond(chttp_request *request, const chttp_response *response) {
+    if (request->responded) return;
+    request->responded = 1;
+    request->queue_result = queue((struct MHD_Connection *)request->connection, response);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,

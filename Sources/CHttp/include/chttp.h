@@ -23,11 +23,14 @@ typedef struct chttp_request {
     size_t body_length;
     /// Opaque: pass to chttp_request_header / chttp_request_query.
     void *connection;
+    /// Set by chttp_respond.
+    int responded;
+    int queue_result;
 } chttp_request;
 
 #define CHTTP_MAX_HEADERS 4
 
-/// What the handler answers. `body` is copied before the handler's caller returns.
+/// What the handler answers; copied by chttp_respond.
 typedef struct chttp_response {
     unsigned status;
     const char *content_type;
@@ -37,8 +40,13 @@ typedef struct chttp_response {
     const char *header_values[CHTTP_MAX_HEADERS];
 } chttp_response;
 
-/// Called on an MHD thread with a complete request; fills `response`. It must not block for long.
-typedef void (*chttp_handler)(void *context, const chttp_request *request, chttp_response *response);
+/// Called on an MHD thread with a complete request. It answers by calling chttp_respond exactly
+/// once before returning (an unanswered request gets 500), and must not block for long.
+typedef void (*chttp_handler)(void *context, chttp_request *request);
+
+/// Queues the answer to `request`; the response's buffers are copied, so they need only live
+/// for the duration of the call.
+void chttp_respond(chttp_request *request, const chttp_response *response);
 
 typedef struct chttp_config {
     /// IPv4 or IPv6 literal to bind ("127.0.0.1", "::1", "0.0.0.0").
@@ -79,6 +87,11 @@ const char *chttp_request_header(const chttp_request *request, const char *name)
 
 /// A query-string argument (decoded) or NULL.
 const char *chttp_request_query(const chttp_request *request, const char *key);
+
+/// Decompresses a gzip stream into a malloc'd buffer of at most `limit` bytes (the caller frees
+/// `*output`). Returns 0 on success, 1 if the result would exceed `limit`, 2 if the data is not
+/// valid gzip.
+int chttp_gunzip(const uint8_t *input, size_t input_length, size_t limit, uint8_t **output, size_t *output_length);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,104 @@
+import OrderedCollections
+import StreamKit
+import CHttp
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `POST /v1/pipelines/{name}/events` (SPEC §3.3): a batch is enqueued whole or not at all, so a
+/// client that retries after 429 never duplicates or loses an event.
+extension Daemon {
+    func ingest(_ request: HTTPRequest, pipeline name: String) -> HTTPResponse {
+        guard let pipeline = registry[name] else { return APIError.notFound("no pipeline named \"\(name)\"").response }
+        let (status, accepted, rejected, response) = admit(request, to: pipeline)
+        pipeline.ingest.record(status: status, accepted: accepted, rejected: rejected, bytes: request.body.count)
+        return response
+    }
+
+    private func admit(_ request: HTTPRequest, to pipeline: PipelineRuntime) -> (Int, Int, Int, HTTPResponse) {
+        func refuse(_ error: APIError) -> (Int, Int, Int, HTTPResponse) { (error.status, 0, 0, error.response) }
+
+        if currentPhase == .draining {
+            return refuse(APIError(status: 503, code: "shutting_down", message: "streamd is shutting down; retry elsewhere or later", headers: [("Retry-After", "5")]))
+        }
+        switch pipeline.currentState {
+        case .running: break
+        case .stopped, .failed:
+            return refuse(APIError(status: 409, code: "pipeline_stopped", message: "pipeline \"\(pipeline.definition.name)\" is \(pipeline.currentState.rawValue); start it first"))
+        case .starting, .draining:
+            return refuse(APIError(status: 503, code: "pipeline_unavailable", message: "pipeline \"\(pipeline.definition.name)\" is \(pipeline.currentState.rawValue)", headers: [("Retry-After", "1")]))
+        }
+        guard let format = IngestFormat(contentType: request.header("Content-Type")) else {
+            return refuse(APIError(status: 415, code: "unsupported_media_type", message: "send application/json (an object or an array of objects) or application/x-ndjson (one object per line)"))
+        }
+        let parsed: IngestParseResult
+        switch request.header("Content-Encoding")?.lowercased() {
+        case nil, "identity":
+            parsed = IngestBody.parse(request.body, format: format)
+        case "gzip", "x-gzip":
+            switch Self.gunzip(request.body, limit: config.server.maxBodyBytes) {
+            case .success(let body): parsed = IngestBody.parse(body, format: format)
+            case .failure(let error): return refuse(error)
+            }
+        case let encoding?:
+            return refuse(APIError(status: 415, code: "unsupported_encoding", message: "Content-Encoding \(encoding) is not supported; use gzip or none"))
+        }
+        let rejected = parsed.rejected.map { ["index": .number(Double($0.index)), "error": .string($0.error)] as JSONValue }
+        guard !parsed.events.isEmpty else {
+            let error = APIError.badRequest("no_valid_events", parsed.rejected.first.map { "no valid event: \($0.error) (at index \($0.index))" } ?? "no events", details: ["rejected": .array(Array(rejected.prefix(100)))])
+            return (400, 0, parsed.rejected.count, error.response)
+        }
+        guard parsed.events.count <= pipeline.definition.buffer else {
+            return refuse(APIError(status: 413, code: "batch_too_large", message: "\(parsed.events.count) events in one request, but pipeline \"\(pipeline.definition.name)\" holds at most \(pipeline.definition.buffer); split the batch"))
+        }
+        switch enqueue(parsed.events, into: pipeline) {
+        case .enqueued:
+            if parsed.rejected.isEmpty { return (202, parsed.events.count, 0, .json(202, ["accepted": .number(Double(parsed.events.count))])) }
+            return (207, parsed.events.count, parsed.rejected.count, .json(207, ["accepted": .number(Double(parsed.events.count)), "rejected": .array(rejected)]))
+        case .full:
+            return refuse(APIError(status: 429, code: "backpressure", message: "pipeline \"\(pipeline.definition.name)\" is full; nothing was accepted, retry the whole batch", details: ["retry_after_seconds": 1], headers: [("Retry-After", "1")]))
+        case .closed:
+            return refuse(APIError(status: 503, code: "pipeline_unavailable", message: "pipeline \"\(pipeline.definition.name)\" stopped accepting events", headers: [("Retry-After", "1")]))
+        }
+    }
+
+    /// All or nothing, waiting at most the pipeline's `ingest.max_wait` for room. The wait is
+    /// bounded and short, so it is spent on the HTTP thread in growing sleeps.
+    private func enqueue(_ events: [Event], into pipeline: PipelineRuntime) -> TrySendResultLike {
+        guard let input = pipeline.input else { return .closed }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: pipeline.definition.ingestMaxWait)
+        var pause = 50  // microseconds
+        while true {
+            switch input.trySend(contentsOf: events) {
+            case .enqueued: return .enqueued
+            case .closed: return .closed
+            case .full:
+                let remaining = clock.now.duration(to: deadline)
+                guard remaining > .zero else { return .full }
+                usleep(UInt32(min(Double(pause), remaining.seconds * 1e6)))
+                pause = min(pause * 2, 5_000)
+            }
+        }
+    }
+
+    /// Decompresses a gzip body; the result is held to the same limit as a plain body, so a
+    /// small "zip bomb" cannot make the daemon allocate without bound.
+    static func gunzip(_ body: UnsafeRawBufferPointer, limit: Int) -> Result<[UInt8], APIError> {
+        var output: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        let status = chttp_gunzip(body.baseAddress?.assumingMemoryBound(to: UInt8.self), body.count, limit, &output, &length)
+        defer { free(output) }
+        switch status {
+        case 0: return .success(Array(UnsafeBufferPointer(start: output, count: length)))
+        case 1: return .failure(APIError(status: 413, code: "body_too_large", message: "the decompressed body exceeds server.max_body_bytes (\(limit))"))
+        default: return .failure(.badRequest("invalid_gzip", "the body is not valid gzip data"))
+        }
+    }
+}
+
+/// What `enqueue` came to.
+enum TrySendResultLike {
+    case enqueued, full, closed
+}

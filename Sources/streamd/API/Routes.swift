@@ -1,0 +1,41 @@
+/// Every endpoint of the HTTP API (SPEC §3.3), in one table.
+extension Daemon {
+    func makeRouter() -> Router {
+        var router = Router()
+        router.add("GET", "/healthz") { _, _ in .json(200, ["status": "ok"]) }
+        router.add("GET", "/readyz") { [self] _, _ in readiness() }
+        router.add("GET", "/v1/pipelines") { [self] _, _ in listPipelines() }
+        router.add("GET", "/v1/pipelines/{name}") { [self] _, parameters in describePipeline(parameters["name"]!) }
+        for action in PipelineAction.allCases {
+            router.add("POST", "/v1/pipelines/{name}/\(action.rawValue)") { [self] _, parameters in
+                control(parameters["name"]!, action)
+            }
+        }
+        router.add("POST", "/v1/pipelines/{name}/events") { [self] request, parameters in
+            ingest(request, pipeline: parameters["name"]!)
+        }
+        router.add("GET", "/v1/pipelines/{name}/output") { [self] request, parameters in
+            output(parameters["name"]!, limit: request.query("limit"))
+        }
+        router.add("GET", "/v1/pipelines/{name}/errors") { [self] request, parameters in
+            failures(parameters["name"]!, limit: request.query("limit"))
+        }
+        router.add("GET", "/v1/metrics") { [self] _, _ in metricsJSON() }
+        router.add("GET", "/metrics") { [self] _, _ in metricsPrometheus() }
+        return router
+    }
+
+    func pipelineOrError(_ name: String) -> Result<PipelineRuntime, APIError> {
+        guard let pipeline = registry[name] else { return .failure(.notFound("no pipeline named \"\(name)\"")) }
+        return .success(pipeline)
+    }
+
+    /// `?limit=N`: 100 by default, at most 10 000.
+    static func limit(_ text: String?) -> Result<Int, APIError> {
+        guard let text else { return .success(100) }
+        guard let limit = Int(text), limit >= 0 else {
+            return .failure(.badRequest("invalid_limit", "limit must be a non-negative whole number, got \"\(text)\""))
+        }
+        return .success(min(limit, 10_000))
+    }
+}

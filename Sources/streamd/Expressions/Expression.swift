@@ -1,0 +1,38 @@
+/// An expression from pipeline configuration, parsed and compiled once, then evaluated per event.
+///
+/// Construction throws a syntax or compile error with a column; evaluation throws only runtime
+/// errors (type errors, division by zero), which a stage turns into a stage failure.
+///
+///     let valid = try Expression("exists(.source) && .value >= 0")
+///     if try valid.isTrue(event, context: .system) { … }
+///
+/// Alert conditions name window-result fields without a dot: `avg_value > 75 && count >= 5`
+/// reads the same as `.avg_value > 75 && .count >= 5`.
+struct Expression: Sendable, CustomStringConvertible {
+    /// The text as configured.
+    let source: String
+    private let evaluator: ExpressionEvaluator
+
+    init(_ source: String) throws(ExpressionError) {
+        self.source = source
+        evaluator = try ExpressionCompiler.compile(ExpressionParser.parse(source))
+    }
+
+    var description: String { source }
+
+    /// The value of the expression for `event`.
+    @inline(__always)
+    func evaluate(_ event: Event, context: EvaluationContext = .system) throws(ExpressionError) -> JSONValue {
+        try evaluator(event, context)
+    }
+
+    /// The expression as a filter or condition: it must give a boolean.
+    @inline(__always)
+    func isTrue(_ event: Event, context: EvaluationContext = .system) throws(ExpressionError) -> Bool {
+        let value = try evaluator(event, context)
+        guard case .bool(let bool) = value else {
+            throw .runtime("filter must be a boolean, got \(value.typeName)")
+        }
+        return bool
+    }
+}

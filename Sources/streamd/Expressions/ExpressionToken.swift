@@ -1,0 +1,55 @@
+/// One token of expression text, with where it starts so errors can point at it.
+struct ExpressionToken: Equatable, Sendable {
+    enum Kind: Equatable, Sendable {
+        case number(Double)
+        case string(String)
+        /// A bare name: a field (`count`), a function (`lower`), `true`/`false`/`null` or `in`.
+        case identifier(String)
+        /// `.name` written with no space between the dot and the name.
+        case field(String)
+        /// A `.` not followed by a name: the whole event, or the start of `.["key"]`.
+        case dot
+        case symbol(ExpressionSymbol)
+        case end
+    }
+
+    let kind: Kind
+    /// 1-based column of the token's first character.
+    let column: Int
+    /// The token as written, for error messages.
+    let text: String
+    /// Whether whitespace comes right before the token: postfix `.name` and `[i]` must touch
+    /// what they apply to, so `.a .b` is an error instead of quietly meaning `.a.b`.
+    let spaceBefore: Bool
+
+    /// How the token is named in "unexpected …" messages.
+    var quoted: String {
+        if case .end = kind { return "end of expression" }
+        let shown = text.unicodeScalars.count > 24 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(21))) + "..." : text
+        return "'\(shown)'"
+    }
+}
+
+/// Punctuation and operators, spelled as in the source.
+enum ExpressionSymbol: String, Sendable, CaseIterable {
+    case leftParen = "("
+    case rightParen = ")"
+    case leftBracket = "["
+    case rightBracket = "]"
+    case comma = ","
+    case bang = "!"
+    case coalesce = "??"
+    case or = "||"
+    case and = "&&"
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+    case plus = "+"
+    case minus = "-"
+    case star = "*"
+    case slash = "/"
+    case percent = "%"
+}

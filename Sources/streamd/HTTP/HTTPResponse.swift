@@ -1,0 +1,31 @@
+/// What a handler answers.
+struct HTTPResponse: Sendable {
+    var status: Int
+    var contentType: String?
+    var body: [UInt8]
+    /// At most four extra headers (`Retry-After`, `Allow`, …): the bridge's fixed limit.
+    var headers: [(name: String, value: String)]
+
+    init(status: Int, contentType: String? = nil, body: [UInt8] = [], headers: [(name: String, value: String)] = []) {
+        precondition(headers.count <= 4, "the HTTP bridge carries at most 4 extra headers")
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+        self.headers = headers
+    }
+
+    /// A JSON body.
+    static func json(_ status: Int, _ value: JSONValue, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: JSONWriter.bytes(value), headers: headers)
+    }
+
+    /// Plain text (`text/plain; version=0.0.4` for Prometheus).
+    static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, contentType: contentType, body: Array(text.utf8))
+    }
+
+    /// A header's value, by case-insensitive name.
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}

@@ -1,0 +1,115 @@
+import CHttp
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// streamd's HTTP listener: libmicrohttpd's internal polling threads, calling one handler per
+/// complete request.
+final class HTTPServer: Sendable {
+    struct Configuration: Sendable {
+        var address = "127.0.0.1"
+        /// 0 picks a free port (read it back from ``port``).
+        var port = 8080
+        /// Polling threads; about the core count is best here (see shared notes on MHD).
+        var threads = 2
+        var maxConnections = 1024
+        var connectionTimeoutSeconds = 30
+        var maxBodyBytes = 8 * 1024 * 1024
+        /// Headers and read buffer per connection; larger headers get 431.
+        var connectionMemoryLimit = 64 * 1024
+    }
+
+    typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
+
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The C server; immutable after init, freed once in ``stop()``.
+    private nonisolated(unsafe) let server: OpaquePointer
+    private let context: Unmanaged<HTTPHandlerBox>
+    /// The bound port.
+    let port: Int
+
+    init(configuration: Configuration, handler: @escaping Handler) throws {
+        let context = Unmanaged.passRetained(HTTPHandlerBox(handler: handler))
+        var config = chttp_config()
+        config.port = UInt16(clamping: configuration.port)
+        config.threads = UInt32(max(1, configuration.threads))
+        config.max_connections = UInt32(clamping: configuration.maxConnections)
+        config.connection_timeout_seconds = UInt32(clamping: max(1, configuration.connectionTimeoutSeconds))
+        config.max_body_bytes = configuration.maxBodyBytes
+        config.connection_memory_limit = configuration.connectionMemoryLimit
+        config.handler = HTTPServerCallback.handle
+        config.context = context.toOpaque()
+        var error = [CChar](repeating: 0, count: 256)
+        let started = configuration.address.withCString { address in
+            config.address = address
+            return chttp_start(&config, &error, error.count)
+        }
+        guard let started else {
+            context.release()
+            throw StartError(description: String(decoding: error.prefix { $0 != 0 }.map(UInt8.init), as: UTF8.self))
+        }
+        self.server = started
+        self.context = context
+        self.port = Int(chttp_port(started))
+    }
+
+    /// Requests refused by the bridge because their body was over the limit (413).
+    var oversizedRequests: Int { Int(chttp_oversized_requests(server)) }
+
+    /// Stops accepting connections; requests in progress finish.
+    func quiesce() { chttp_quiesce(server) }
+
+    /// Stops the server. Call once; no handler runs after it returns.
+    func stop() {
+        chttp_stop(server)
+        context.release()
+    }
+}
+
+/// Keeps the handler alive for the C side, which holds it through an opaque pointer.
+final class HTTPHandlerBox: Sendable {
+    let handler: HTTPServer.Handler
+    init(handler: @escaping HTTPServer.Handler) { self.handler = handler }
+}
+
+/// The C callback, in a nonisolated type of its own: a closure written in `main.swift` would be
+/// `@MainActor` and trap when libmicrohttpd's threads call it.
+enum HTTPServerCallback {
+    static let handle: chttp_handler = { context, request in
+        guard let context, let request else { return }
+        let box = Unmanaged<HTTPHandlerBox>.fromOpaque(context).takeUnretainedValue()
+        respond(request, box.handler(HTTPRequest(raw: request)))
+    }
+
+    static func respond(_ request: UnsafeMutablePointer<chttp_request>, _ response: HTTPResponse) {
+        var cResponse = chttp_response()
+        cResponse.status = UInt32(response.status)
+        var allocated: [UnsafeMutablePointer<CChar>] = []
+        defer { allocated.forEach { free($0) } }
+        func cString(_ string: String) -> UnsafePointer<CChar> {
+            let copy = strdup(string)!
+            allocated.append(copy)
+            return UnsafePointer(copy)
+        }
+        if let contentType = response.contentType { cResponse.content_type = cString(contentType) }
+        withUnsafeMutableBytes(of: &cResponse.header_names) { names in
+            withUnsafeMutableBytes(of: &cResponse.header_values) { values in
+                let namePointers = names.bindMemory(to: UnsafePointer<CChar>?.self)
+                let valuePointers = values.bindMemory(to: UnsafePointer<CChar>?.self)
+                for (index, header) in response.headers.prefix(4).enumerated() {
+                    namePointers[index] = cString(header.name)
+                    valuePointers[index] = cString(header.value)
+                }
+            }
+        }
+        response.body.withUnsafeBufferPointer { body in
+            cResponse.body = body.baseAddress
+            cResponse.body_length = body.count
+            chttp_respond(request, &cResponse)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// Maps a method and path to a handler. Patterns are literal segments and `{name}` parameters:
+/// `/v1/pipelines/{name}/events`.
+///
+/// A path that matches a pattern under another method answers 405 with `Allow`; a path that
+/// matches nothing answers 404, both in the API's JSON error shape.
+struct Router: Sendable {
+    typealias Handler = @Sendable (_ request: HTTPRequest, _ parameters: [String: String]) -> HTTPResponse
+
+    private enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private struct Route: Sendable {
+        let method: String
+        let segments: [Segment]
+        let handler: Handler
+    }
+
+    private var routes: [Route] = []
+
+    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        let segments = Self.split(pattern).map { part -> Segment in
+            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(part)
+        }
+        routes.append(Route(method: method, segments: segments, handler: handler))
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let parts = Self.split(request.path)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.match(route.segments, parts) else { continue }
+            if route.method == request.method || (request.method == "HEAD" && route.method == "GET") {
+                return route.handler(request, parameters)
+            }
+            allowed.append(route.method)
+        }
+        if !allowed.isEmpty { return APIError.methodNotAllowed(request.method, allowed: allowed).response }
+        return APIError.notFound("no endpoint \(request.path); see the README for the API").response
+    }
+
+    private static func split(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    private static func match(_ segments: [Segment], _ parts: [String]) -> [String: String]? {
+        guard segments.count == parts.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let literal): if literal != part { return nil }
+            case .parameter(let name): parameters[name] = part.removingPercentEncoding ?? part
+            }
+        }
+        return parameters
+    }
+}
+
+extension String {
+    /// Decodes `%XX` escapes; `nil` if an escape is malformed or the result is not UTF-8.
+    var removingPercentEncoding: String? {
+        var bytes: [UInt8] = []
+        var iterator = utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue)
+            else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Synchronization
+
+/// The daemon's whole state, created at start-up and handed to the HTTP handlers: no globals.
+final class Daemon: Sendable {
+    /// Where the process is in its life; readiness and ingestion depend on it.
+    enum Phase: Sendable { case starting, ready, draining }
+
+    let config: DaemonConfig
+    let registry: PipelineRegistry
+    private let phase = Mutex(Phase.starting)
+
+    init(config: DaemonConfig, context: EvaluationContext = EvaluationContext()) {
+        self.config = config
+        self.registry = PipelineRegistry(config.pipelines, context: context)
+    }
+
+    var currentPhase: Phase { phase.withLock { $0 } }
+
+    func setPhase(_ new: Phase) { phase.withLock { $0 = new } }
+
+    /// Runs `operation` to completion from a thread that is not part of Swift's cooperative pool
+    /// (a libmicrohttpd thread), for the few admin endpoints that must wait (stop drains).
+    static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<T?>(nil)
+        Task {
+            let value = await operation()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0! }
+    }
+}

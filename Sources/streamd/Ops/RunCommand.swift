@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `streamd run --config FILE`: serve until SIGTERM or SIGINT, then drain and exit 0.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the daemon (the default command).")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Override server.listen, as host:port (port 0 picks a free port).")
+    var listen: String?
+
+    func run() async throws {
+        var config = try options.load()
+        if let listen {
+            guard let (host, port) = ConfigLoader.splitListen(listen) else {
+                StandardStreams.error("streamd: --listen expects host:port, got \"\(listen)\"\n")
+                throw ExitCode(2)
+            }
+            config.server.host = host
+            config.server.port = port
+        }
+        Self.bootstrapLogging(config.log)
+        let logger = Logger(label: "streamd")
+        let signals = SignalWaiter([SIGTERM, SIGINT])
+
+        let daemon = Daemon(config: config)
+        daemon.registry.startAutostart()
+        let router = daemon.makeRouter()
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(configuration: config.server.httpConfiguration) { router.handle($0) }
+        } catch {
+            logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
+            await daemon.registry.stopAll()
+            throw ExitCode(1)
+        }
+        daemon.setPhase(.ready)
+        logger.info("listening", metadata: [
+            "address": "\(config.server.host):\(server.port)", "port": "\(server.port)",
+            "pipelines": "\(daemon.registry.all.count)", "version": "\(StreamdVersion.current)",
+        ])
+
+        let signal = await signals.next()
+        logger.info("shutting down", metadata: ["signal": "\(signal)", "timeout": "\(config.shutdownTimeout)"])
+        daemon.setPhase(.draining)
+        let drained = await Self.within(config.shutdownTimeout) { await daemon.registry.stopAll() }
+        server.quiesce()
+        server.stop()
+        if drained {
+            logger.info("stopped", metadata: ["drained": "true"])
+        } else {
+            logger.error("stopped before every pipeline drained", metadata: ["timeout": "\(config.shutdownTimeout)"])
+            throw ExitCode(1)
+        }
+    }
+
+    /// Runs `operation`, giving up after `timeout`; `true` if it finished in time.
+    static func within(_ timeout: Duration, _ operation: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await operation()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    static func bootstrapLogging(_ log: LogConfig) {
+        let level = Logger.Level(rawValue: log.level) ?? .info
+        let format: StructuredLogHandler.Format = log.format == .json ? .json : .logfmt
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, logLevel: level) }
+    }
+}
+
+extension ServerConfig {
+    var httpConfiguration: HTTPServer.Configuration {
+        var configuration = HTTPServer.Configuration()
+        configuration.address = host
+        configuration.port = port
+        configuration.threads = threads
+        configuration.maxConnections = maxConnections
+        configuration.connectionTimeoutSeconds = connectionTimeoutSeconds
+        configuration.maxBodyBytes = maxBodyBytes
+        return configuration
+    }
+}

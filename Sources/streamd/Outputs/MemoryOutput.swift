@@ -1,0 +1,30 @@
+import DequeModule
+import Synchronization
+
+/// The latest events of a pipeline, kept in a fixed-size ring for `GET .../output`.
+final class MemoryOutput: OutputSink {
+    let label = "memory"
+    let capacity: Int
+    private let ring: Mutex<Deque<Event>>
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        ring = Mutex(Deque(minimumCapacity: min(capacity, 4096)))
+    }
+
+    func write(_ events: [Event]) async throws {
+        ring.withLock { ring in
+            for event in events.suffix(capacity) {
+                if ring.count == capacity { ring.removeFirst() }
+                ring.append(event)
+            }
+        }
+    }
+
+    func close() async {}
+
+    /// Up to `limit` of the newest events, oldest first.
+    func latest(_ limit: Int) -> [Event] {
+        ring.withLock { Array($0.suffix(max(0, limit))) }
+    }
+}

@@ -1,0 +1,35 @@
+import DequeModule
+import StreamKit
+import Synchronization
+
+/// The latest stage failures of a pipeline, for `GET .../errors`, newest kept.
+final class FailureLog: Sendable {
+    struct Entry: Sendable {
+        var stage: String
+        var input: JSONValue
+        var error: String
+        var at: Double
+    }
+
+    private let entries: Mutex<Deque<Entry>>
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        entries = Mutex(Deque())
+    }
+
+    func record(_ failure: StageFailure) {
+        let input: JSONValue = (failure.input as? Event).map(JSONValue.object) ?? .string("\(failure.input)")
+        let entry = Entry(stage: failure.stage, input: input, error: "\(failure.error)", at: failure.at)
+        entries.withLock {
+            if $0.count == capacity { $0.removeFirst() }
+            $0.append(entry)
+        }
+    }
+
+    /// Up to `limit` of the newest failures, oldest first.
+    func latest(_ limit: Int) -> [Entry] {
+        entries.withLock { Array($0.suffix(max(0, limit))) }
+    }
+}

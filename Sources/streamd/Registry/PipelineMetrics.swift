@@ -1,0 +1,62 @@
+import Synchronization
+import StreamKit
+
+/// Stage and output counters of finished runs, so a restarted pipeline's counters keep growing.
+struct RuntimeTotals: Sendable {
+    var stages: [StageMetricsSnapshot] = []
+    var outputs: [OutputMetrics] = []
+
+    /// Adds a run's counters: stage by stage (same definition, same order) and output by output.
+    mutating func add(_ run: PipelineMetricsSnapshot, outputs runners: [OutputRunner]) {
+        if stages.isEmpty {
+            stages = run.stages
+        } else {
+            for (index, stage) in run.stages.enumerated() where index < stages.count {
+                stages[index].received += stage.received
+                stages[index].emitted += stage.emitted
+                stages[index].filtered += stage.filtered
+                stages[index].failed += stage.failed
+                stages[index].inFlight += stage.inFlight
+                stages[index].backpressureMs += stage.backpressureMs
+                stages[index].queueDepth = stage.queueDepth
+                stages[index].rate1s = stage.rate1s
+                stages[index].rate1m = stage.rate1m
+                stages[index].latencyMs = stage.latencyMs
+                stages[index].liveWorkers = stage.liveWorkers
+            }
+        }
+        let current = runners.map {
+            OutputMetrics(
+                label: $0.sink.label, sent: $0.counters.sent.load(ordering: .relaxed),
+                failed: $0.counters.failed.load(ordering: .relaxed), retries: $0.counters.retries.load(ordering: .relaxed)
+            )
+        }
+        if outputs.isEmpty {
+            outputs = current
+        } else {
+            for (index, output) in current.enumerated() where index < outputs.count {
+                outputs[index].sent += output.sent
+                outputs[index].failed += output.failed
+                outputs[index].retries += output.retries
+            }
+        }
+    }
+}
+
+struct OutputMetrics: Sendable {
+    var label: String
+    var sent: Int
+    var failed: Int
+    var retries: Int
+}
+
+/// Everything `/v1/metrics` and `/metrics` report about one pipeline (SPEC §3.4).
+struct PipelineMetrics: Sendable {
+    var name: String
+    var state: PipelineState
+    var ingest: IngestCounters.Snapshot
+    var stages: [StageMetricsSnapshot]
+    var outputs: [OutputMetrics]
+    var queueDepth: Int
+    var queueCapacity: Int
+}

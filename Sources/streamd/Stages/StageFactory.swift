@@ -1,0 +1,77 @@
+import StreamKit
+
+/// Builds the StreamKit stage for a configured stage. Expressions were compiled when the
+/// configuration was validated, so a stage only evaluates them.
+enum StageFactory {
+    static func make(_ definition: StageDefinition, context: EvaluationContext) -> Stage<Event, Event> {
+        let (name, workers, capacity, ordered) = (definition.name, definition.workers, definition.buffer, definition.ordered)
+        switch definition.kind {
+        case .filter(let expression):
+            return .filter(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                try expression.isTrue(event, context: context)
+            }
+        case .set(let assignments):
+            // Sequential, like a script: a later expression sees the fields set before it.
+            return Stage(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                var event = event
+                for (path, expression) in assignments {
+                    try path.set(try expression.evaluate(event, context: context), in: &event)
+                }
+                return event
+            }
+        case .remove(let paths):
+            return Stage(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                var event = event
+                for path in paths { _ = path.remove(from: &event) }
+                return event
+            }
+        case .rename(let moves):
+            return Stage(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                var event = event
+                for (from, to) in moves {
+                    // A missing field is not renamed (and not created as null).
+                    guard let value = from.remove(from: &event) else { continue }
+                    try to.set(value, in: &event)
+                }
+                return event
+            }
+        case .parseTimestamp(let path):
+            return Stage(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                var event = event
+                let value = path.get(in: event)
+                guard !value.isNull else { throw StageError("no timestamp at \(path)") }
+                try path.set(.number(try Timestamps.epochSeconds(value)), in: &event)
+                return event
+            }
+        case .lookup(let key, let target, let table, let fallback):
+            return Stage(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                let value: String? = switch try key.evaluate(event, context: context) {
+                case .string(let string): string
+                case .number(let number): number.formatted
+                case .bool(let bool): String(bool)
+                default: nil
+                }
+                guard let found = value.flatMap({ table[$0] }) ?? fallback else { return event }
+                var event = event
+                try target.set(found, in: &event)
+                return event
+            }
+        case .sample(let rate):
+            return .filter(name, workers: workers, capacity: capacity, ordered: ordered) { _ in
+                Double.random(in: 0..<1) < rate
+            }
+        case .dedupe(let keys, let window, let maxKeys):
+            let seen = RecentKeys(window: window.seconds, maxKeys: maxKeys)
+            return .filter(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                let key = try keys.map { try $0.evaluate(event, context: context) }
+                return seen.insert(key, at: context.now())
+            }
+        }
+    }
+}
+
+/// A stage's own failure with a readable message.
+struct StageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
