@@ -1,6 +1,7 @@
 #include "chttp.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -142,6 +143,26 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     }
 }
 
+/// Percent-decodes in place like libmicrohttpd's default, except that `%00` is left encoded: a
+/// decoded NUL would silently cut the path short for the C-string consumers above.
+static size_t unescape(void *cls, struct MHD_Connection *connection, char *text) {
+    (void)cls;
+    (void)connection;
+    char *read = text, *write = text;
+    while (*read) {
+        if (read[0] == '%' && isxdigit((unsigned char)read[1]) && isxdigit((unsigned char)read[2]) &&
+            !(read[1] == '0' && read[2] == '0')) {
+            char hex[3] = {read[1], read[2], 0};
+            *write++ = (char)strtol(hex, NULL, 16);
+            read += 3;
+        } else {
+            *write++ = *read++;
+        }
+    }
+    *write = 0;
+    return (size_t)(write - text);
+}
+
 chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_length) {
     chttp_server *server = calloc(1, sizeof *server);
     if (!server) {
@@ -181,6 +202,7 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, config->connection_memory_limit ? config->connection_memory_limit : 32 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!server->daemon) {
         snprintf(error, error_length, "cannot listen on %s port %u (address in use, or not permitted)",

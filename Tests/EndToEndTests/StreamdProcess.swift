@@ -9,6 +9,7 @@ final class StreamdProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
     let directory: URL
+    private let ownsDirectory: Bool
     private let log = LogBuffer()
 
     struct LaunchError: Error, CustomStringConvertible {
@@ -27,13 +28,15 @@ final class StreamdProcess: @unchecked Sendable {
 
     /// Starts streamd with `config` (YAML; `LISTEN` and `STATE_DIR` are filled in) and waits until
     /// it logs the port it listens on.
-    init(config: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let configURL = directory.appendingPathComponent("streamd.yaml")
+    /// `directory` (kept by the caller) lets a second process reuse the first one's state.
+    init(config: String, directory: URL? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        ownsDirectory = directory == nil
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("streamd-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        let configURL = self.directory.appendingPathComponent("streamd.yaml")
         let text = config
             .replacingOccurrences(of: "LISTEN", with: "127.0.0.1:0")
-            .replacingOccurrences(of: "STATE_DIR", with: directory.appendingPathComponent("state").path)
+            .replacingOccurrences(of: "STATE_DIR", with: self.directory.appendingPathComponent("state").path)
         try text.write(to: configURL, atomically: true, encoding: .utf8)
 
         process.executableURL = Self.binary
@@ -92,7 +95,7 @@ final class StreamdProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
 

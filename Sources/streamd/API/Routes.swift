@@ -6,6 +6,8 @@ extension Daemon {
         router.add("GET", "/readyz") { [self] _, _ in readiness() }
         router.add("GET", "/v1/pipelines") { [self] _, _ in listPipelines() }
         router.add("GET", "/v1/pipelines/{name}") { [self] _, parameters in describePipeline(parameters["name"]!) }
+        router.add("PUT", "/v1/pipelines/{name}") { [self] request, parameters in putPipeline(request, name: parameters["name"]!) }
+        router.add("DELETE", "/v1/pipelines/{name}") { [self] _, parameters in deletePipeline(parameters["name"]!) }
         for action in PipelineAction.allCases {
             router.add("POST", "/v1/pipelines/{name}/\(action.rawValue)") { [self] _, parameters in
                 control(parameters["name"]!, action)

@@ -6,6 +6,8 @@ import Glibc
 import Musl
 #elseif canImport(Darwin)
 import Darwin
+#elseif canImport(ucrt)
+import ucrt
 #endif
 
 /// How an ingestion body is framed; the HTTP layer picks it from the Content-Type (SPEC §3.3).

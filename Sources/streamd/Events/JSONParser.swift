@@ -3,8 +3,8 @@ import OrderedCollections
 /// A strict RFC 8259 JSON parser over UTF-8 bytes.
 ///
 /// It exists because ingestion is the daemon's hot path: Foundation's decoders are slow and lossy
-/// with numbers, so this one reads raw bytes once, builds `JSONValue`s directly, and keeps its
-/// scratch stacks between calls (reuse one parser for every line of an NDJSON body).
+/// with numbers, so this one reads raw bytes once and builds `JSONValue`s directly. A parser
+/// remembers container sizes and recent keys between calls: reuse one for every line of a body.
 ///
 /// Strict means: no trailing commas, comments, `NaN`/`Infinity`, leading zeros, unescaped control
 /// characters, lone surrogates, invalid UTF-8 or trailing garbage. Duplicate keys: the last value
@@ -29,7 +29,7 @@ public struct JSONParser {
     /// Parses one complete JSON text (surrounding whitespace allowed) from `bytes`.
     public mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
         var reader = Reader(bytes: bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
-        // Lend the scratch stacks to the reader without a copy-on-write copy, and take them back.
+        // Lend the scratch state to the reader without a copy-on-write copy, and take it back.
         swap(&reader.scratch, &scratch)
         defer { swap(&reader.scratch, &scratch) }
         return try reader.parseDocument()
@@ -88,13 +88,25 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(message) at line \(line), column \(column)" }
 }
 
-/// Stacks reused across values and calls so that building arrays and objects allocates exactly
-/// once per container (at its final size) instead of growing it element by element.
+/// State kept between values and calls. The size hints let most arrays and objects be allocated
+/// once, at their final size (see `sizeHint`). The key cache hands out the `String` made last
+/// time for the same short ASCII key: event streams repeat their keys on every line, and a hit
+/// is far cheaper than validating and building a new string.
 private struct Scratch {
-    var keys: [String] = []
-    var fingerprints: [UInt64] = []
-    var values: [JSONValue] = []
+    var arrayHints: [Int] = []
+    var objectHints: [Int] = []
     var bytes: [UInt8] = []
+    var cache: [CachedString] = []
+
+    static let cacheSize = 128
+}
+
+/// A string of at most 16 ASCII bytes, identified exactly by its bytes packed in two words.
+private struct CachedString {
+    var low: UInt64
+    var high: UInt64
+    var length: Int
+    var string: String
 }
 
 // MARK: - Reader
@@ -102,6 +114,8 @@ private struct Scratch {
 /// The parsing state for one JSON text; lives only for one `parse` call.
 private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
+    /// The same bytes for word loads; only read where `bytes` is known not to be empty.
+    let raw: UnsafeRawPointer
     let end: Int
     let maxDepth: Int
     var pos = 0
@@ -110,6 +124,8 @@ private struct Reader {
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
+        // An empty buffer may have no address; then nothing is ever loaded through `raw`.
+        self.raw = UnsafeRawPointer(bytes.baseAddress) ?? UnsafeRawPointer(bitPattern: 1).unsafelyUnwrapped
         self.end = bytes.count
         self.maxDepth = maxDepth
     }
@@ -134,7 +150,7 @@ private struct Reader {
     mutating func parseValue() throws(JSONParseError) -> JSONValue {
         guard pos < end else { throw fail("unexpected end of input, expected a value", at: pos) }
         switch bytes[pos] {
-        case .quote: return .string(try parseString())
+        case .quote: return .string(try parseString(key: false).0)
         case .openBrace: return try parseObject()
         case .openBracket: return try parseArray()
         case .minus, .zero ... .nine: return .number(try parseNumber())
@@ -154,10 +170,10 @@ private struct Reader {
 
     mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let count = literal.utf8CodeUnitCount
-        let matches = literal.withUTF8Buffer { text in
-            pos + count <= end && UnsafeBufferPointer(rebasing: bytes[pos ..< pos + count]).elementsEqual(text)
+        let text = literal.utf8Start
+        guard pos + count <= end, (0 ..< count).allSatisfy({ bytes[pos + $0] == text[$0] }) else {
+            throw fail("invalid literal, expected '\(literal)'", at: pos)
         }
-        guard matches else { throw fail("invalid literal, expected '\(literal)'", at: pos) }
         pos += count
     }
 
@@ -166,6 +182,17 @@ private struct Reader {
     mutating func enter() throws(JSONParseError) {
         depth += 1
         guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels", at: pos) }
+    }
+
+    /// A capacity to reserve for the next container at the current depth: the size of the last
+    /// one there (events of one stream look alike), capped so one odd line cannot bloat the rest.
+    func sizeHint(_ hints: [Int]) -> Int {
+        depth < hints.count ? hints[depth] : 4
+    }
+
+    static func remember(_ count: Int, at depth: Int, in hints: inout [Int]) {
+        while hints.count <= depth { hints.append(4) }
+        hints[depth] = min(count, 32)
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {
@@ -177,10 +204,10 @@ private struct Reader {
             depth -= 1
             return .array([])
         }
-        let base = scratch.values.count
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(sizeHint(scratch.arrayHints))
         while true {
-            let value = try parseValue()
-            scratch.values.append(value)
+            elements.append(try parseValue())
             skipWhitespace()
             guard pos < end else { throw fail("unexpected end of input, expected ',' or ']'", at: pos) }
             let byte = bytes[pos]
@@ -190,12 +217,16 @@ private struct Reader {
             skipWhitespace()
             if pos < end, bytes[pos] == .closeBracket { throw fail("trailing comma before ']'", at: pos) }
         }
-        let array = Array(scratch.values[base...])
-        scratch.values.removeSubrange(base...)
+        Self.remember(elements.count, at: depth, in: &scratch.arrayHints)
         depth -= 1
-        return .array(array)
+        return .array(elements)
     }
 
+    /// Parses an object into two arrays that become the `OrderedDictionary`'s storage as they are.
+    /// That skips its per-key uniqueness check, so duplicates are found here: a 256-bit Bloom
+    /// filter over key fingerprints, with a real comparison only when it reports a possible
+    /// repeat. Objects with a repeat, with keys whose fingerprint is unknown, or with more than
+    /// 32 keys (where comparisons could add up) are built the checked way instead.
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         pos += 1  // '{'
@@ -205,24 +236,37 @@ private struct Reader {
             depth -= 1
             return .object([:])
         }
-        let keyBase = scratch.keys.count
-        let valueBase = scratch.values.count
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        let hint = sizeHint(scratch.objectHints)
+        keys.reserveCapacity(hint)
+        values.reserveCapacity(hint)
+        var distinct = true
+        var bloom: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         while true {
             guard pos < end else { throw fail("unexpected end of input, expected a string key", at: pos) }
             guard bytes[pos] == .quote else {
-                let afterComma = scratch.keys.count > keyBase
-                if afterComma, bytes[pos] == .closeBrace { throw fail("trailing comma before '}'", at: pos) }
-                throw fail("expected a string key\(afterComma ? "" : " or '}'"), got \(describe(pos))", at: pos)
+                if !keys.isEmpty, bytes[pos] == .closeBrace { throw fail("trailing comma before '}'", at: pos) }
+                throw fail("expected a string key\(keys.isEmpty ? " or '}'" : ""), got \(describe(pos))", at: pos)
             }
-            let (key, fingerprint) = try parseKey()
+            let (key, fingerprint) = try parseString(key: true)
+            if distinct {
+                let bit = UInt64(1) << (fingerprint >> 32 & 63)
+                let seen: Bool
+                switch fingerprint >> 62 {
+                case 0: (seen, bloom.0) = (bloom.0 & bit != 0, bloom.0 | bit)
+                case 1: (seen, bloom.1) = (bloom.1 & bit != 0, bloom.1 | bit)
+                case 2: (seen, bloom.2) = (bloom.2 & bit != 0, bloom.2 | bit)
+                default: (seen, bloom.3) = (bloom.3 & bit != 0, bloom.3 | bit)
+                }
+                if fingerprint == 0 || keys.count >= 32 || (seen && keys.contains(key)) { distinct = false }
+            }
             skipWhitespace()
             guard pos < end, bytes[pos] == .colon else { throw fail("expected ':' after object key", at: pos) }
             pos += 1
             skipWhitespace()
-            let value = try parseValue()
-            scratch.keys.append(key)
-            scratch.fingerprints.append(fingerprint)
-            scratch.values.append(value)
+            keys.append(key)
+            values.append(try parseValue())
             skipWhitespace()
             guard pos < end else { throw fail("unexpected end of input, expected ',' or '}'", at: pos) }
             let byte = bytes[pos]
@@ -231,86 +275,126 @@ private struct Reader {
             guard byte == .comma else { throw fail("expected ',' or '}' after object member", at: pos - 1) }
             skipWhitespace()
         }
-        let object: JSONObject
-        if hasDistinctKeys(from: keyBase) {
-            object = JSONObject(uncheckedUniqueKeys: scratch.keys[keyBase...], values: scratch.values[valueBase...])
-        } else {
-            var merged = JSONObject(minimumCapacity: scratch.keys.count - keyBase)
-            for (key, value) in zip(scratch.keys[keyBase...], scratch.values[valueBase...]) {
-                // A repeated key keeps its first position and takes the last value.
-                merged[key] = value
-            }
-            object = merged
-        }
-        scratch.keys.removeSubrange(keyBase...)
-        scratch.fingerprints.removeSubrange(keyBase...)
-        scratch.values.removeSubrange(valueBase...)
+        Self.remember(keys.count, at: depth, in: &scratch.objectHints)
         depth -= 1
+        if distinct { return .object(JSONObject(uncheckedUniqueKeys: keys, values: values)) }
+        var object = JSONObject(minimumCapacity: keys.count)
+        for (key, value) in zip(keys, values) {
+            object[key] = value  // A repeated key keeps its first position and takes the last value.
+        }
         return .object(object)
-    }
-
-    /// True when the keys pushed since `base` are known to be distinct, so the object can be built
-    /// without `OrderedDictionary` checking each key again. Only small objects with ASCII keys
-    /// qualify (ASCII byte equality is `String` equality; non-ASCII keys could be canonically
-    /// equal with different bytes); the rest take the hashing path.
-    func hasDistinctKeys(from base: Int) -> Bool {
-        let count = scratch.fingerprints.count - base
-        guard count <= 16 else { return false }
-        return scratch.fingerprints.withUnsafeBufferPointer { fingerprints in
-            for later in base ..< base + count {
-                let fingerprint = fingerprints[later]
-                if fingerprint == 0 { return false }
-                for earlier in base ..< later where fingerprints[earlier] == fingerprint {
-                    if scratch.keys[earlier] == scratch.keys[later] { return false }
-                }
-            }
-            return true
-        }
-    }
-
-    /// Parses an object key: a string, plus an FNV-1a fingerprint of its bytes when it is plain
-    /// ASCII without escapes (0 otherwise), for `hasDistinctKeys`.
-    mutating func parseKey() throws(JSONParseError) -> (String, UInt64) {
-        let start = pos
-        var index = pos + 1
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        var highBits: UInt8 = 0
-        while index < end {
-            let byte = bytes[index]
-            if byte == .quote {
-                pos = index + 1
-                let key = try makeString(UnsafeBufferPointer(rebasing: bytes[start + 1 ..< index]), ascii: highBits < 0x80, quote: start)
-                return (key, highBits < 0x80 ? hash | 1 : 0)
-            }
-            if byte == .backslash { return (try parseEscapedString(start: start, firstEscape: index), 0) }
-            if byte < 0x20 { throw fail("control character in string must be escaped", at: index) }
-            highBits |= byte
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3
-            index += 1
-        }
-        throw fail("unterminated string", at: start)
     }
 
     // MARK: Strings
 
-    /// Parses a string starting at its opening quote. Strings without escapes (nearly all) become
-    /// a `String` straight from the input bytes; the others are unescaped into a scratch buffer.
-    mutating func parseString() throws(JSONParseError) -> String {
-        let start = pos
-        var index = pos + 1
-        var highBits: UInt8 = 0
+    /// Parses a string at its opening quote. Strings without escapes (nearly all) are made from
+    /// the input bytes directly, short ASCII ones through the cache; the others are unescaped into
+    /// a scratch buffer. For keys, also returns a fingerprint of the bytes for the duplicate check
+    /// in `parseObject`: never 0 for a plain ASCII key, 0 when unknown (escapes or non-ASCII).
+    mutating func parseString(key: Bool) throws(JSONParseError) -> (String, fingerprint: UInt64) {
+        let start = pos + 1
+        var index = start
+        var highBits: UInt64 = 0
+        // Eight bytes at a time until one is a quote, a backslash or a control character.
+        while index + 8 <= end {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let special = Self.specialBytes(word)
+            if special == 0 {
+                highBits |= word
+                index += 8
+                continue
+            }
+            let offset = special.trailingZeroBitCount / 8
+            highBits |= word & Self.lowBytesMask(offset)
+            index += offset
+            break
+        }
         while index < end {
             let byte = bytes[index]
-            if byte == .quote {
-                pos = index + 1
-                return try makeString(UnsafeBufferPointer(rebasing: bytes[start + 1 ..< index]), ascii: highBits < 0x80, quote: start)
-            }
-            if byte == .backslash { return try parseEscapedString(start: start, firstEscape: index) }
+            if byte == .quote { break }
+            if byte == .backslash { return (try parseEscapedString(start: start - 1, firstEscape: index), 0) }
             if byte < 0x20 { throw fail("control character in string must be escaped", at: index) }
-            highBits |= byte
+            highBits |= UInt64(byte)
             index += 1
         }
-        throw fail("unterminated string", at: start)
+        guard index < end else { throw fail("unterminated string", at: pos) }
+        pos = index + 1
+        let utf8 = UnsafeBufferPointer(rebasing: bytes[start ..< index])
+        if highBits & 0x8080_8080_8080_8080 != 0 { return (try makeString(utf8, ascii: false, quote: start - 1), 0) }
+        guard key else { return (String(decoding: utf8, as: UTF8.self), 0) }
+        if utf8.count <= 16 { return cachedKey(utf8) }
+        // Longer than 16 bytes: any fingerprint will do, since a Bloom hit is checked with `==`.
+        let raw = UnsafeRawPointer(utf8.baseAddress.unsafelyUnwrapped)
+        let first = raw.loadUnaligned(as: UInt64.self)
+        let last = raw.loadUnaligned(fromByteOffset: utf8.count - 8, as: UInt64.self)
+        return (String(decoding: utf8, as: UTF8.self), Self.fingerprint(first, last, utf8.count))
+    }
+
+    /// The key for at most 16 ASCII bytes, from the cache when it holds them. (Values are not
+    /// cached: too many are unique, and they would evict the keys.)
+    mutating func cachedKey(_ utf8: UnsafeBufferPointer<UInt8>) -> (String, fingerprint: UInt64) {
+        let (low, high) = packed(utf8)
+        let hash = Self.fingerprint(low, high, utf8.count)
+        if scratch.cache.isEmpty {
+            scratch.cache = Array(repeating: CachedString(low: 0, high: 0, length: -1, string: ""), count: Scratch.cacheSize)
+        }
+        let slot = Int(truncatingIfNeeded: hash >> 57)  // top 7 bits: 0 ..< 128 (`cacheSize`)
+        let hit = scratch.cache.withUnsafeBufferPointer { cache in
+            cache[slot].length == utf8.count && cache[slot].low == low && cache[slot].high == high
+                ? cache[slot].string : nil
+        }
+        if let hit { return (hit, hash) }
+        let string = String(decoding: utf8, as: UTF8.self)
+        scratch.cache[slot] = CachedString(low: low, high: high, length: utf8.count, string: string)
+        return (string, hash)
+    }
+
+    /// Marks (high bit of the byte) each byte of `word` that is `"`, `\` or below 0x20. Classic
+    /// SWAR "has zero byte" arithmetic: a borrow can mark a byte after a real match, never before
+    /// one, so the lowest mark is always exact.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let marks = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
+        return marks & 0x8080_8080_8080_8080
+    }
+
+    /// A well-mixed, never-zero hash of two words and a length.
+    static func fingerprint(_ low: UInt64, _ high: UInt64, _ count: Int) -> UInt64 {
+        var hash = (low ^ (high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: count)) &* 0xFF51_AFD7_ED55_8CCD
+        hash ^= hash >> 29
+        return hash | 1
+    }
+
+    /// At most 16 bytes packed little-endian into two words (zero-padded): with no NUL bytes in
+    /// an unescaped JSON string, the words and the length identify the text exactly. Uses two
+    /// unaligned loads when the buffer extends far enough past the string (the usual case).
+    func packed(_ utf8: UnsafeBufferPointer<UInt8>) -> (low: UInt64, high: UInt64) {
+        let count = utf8.count
+        guard let base = utf8.baseAddress else { return (0, 0) }
+        let start = UnsafeRawPointer(base) - raw
+        if start + 16 <= end {
+            let low = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+            let high = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+            return (low & Self.lowBytesMask(count), high & Self.lowBytesMask(count - 8))
+        }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for offset in 0 ..< count {
+            if offset < 8 {
+                low |= UInt64(utf8[offset]) << (offset * 8)
+            } else {
+                high |= UInt64(utf8[offset]) << ((offset - 8) * 8)
+            }
+        }
+        return (low, high)
+    }
+
+    /// A mask keeping the low `count` bytes of a word (`count` clamped to 0 ... 8).
+    static func lowBytesMask(_ count: Int) -> UInt64 {
+        count >= 8 ? ~0 : count <= 0 ? 0 : (1 << (UInt64(count) * 8)) - 1
     }
 
     func makeString(_ utf8: UnsafeBufferPointer<UInt8>, ascii: Bool, quote: Int) throws(JSONParseError) -> String {
@@ -412,9 +496,10 @@ private struct Reader {
 
     // MARK: Numbers
 
-    /// Parses `-? int frac? exp?`. Up to 19 significant digits with a small exponent are converted
-    /// exactly with one multiplication or division (Clinger's fast path); the rest go through the
-    /// correctly rounded `Double(String)`. Values too large for a finite `Double` are an error.
+    /// Parses `-? int frac? exp?` into the nearest `Double`. Up to 19 significant digits with a
+    /// small exponent are converted with one multiplication or division (Clinger's fast path, then
+    /// `extendedPrecision`); the rest go through the correctly rounded `Double(String)`. Values
+    /// too large for a finite `Double` are an error; too small ones become 0.
     mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = pos
         var index = pos
@@ -475,6 +560,8 @@ private struct Reader {
             exponent += exponentNegative ? -written : written
         }
         pos = index
+        // No real number needs this many characters; the cap keeps hostile input off strtod's slow path.
+        guard index - start <= 1024 else { throw fail("number too long (over 1024 characters)", at: start) }
         if !truncated, mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
             var value = Double(mantissa)
             if exponent < 0 {
@@ -485,10 +572,29 @@ private struct Reader {
             return negative ? -value : value
         }
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        #if arch(x86_64) && !os(Windows)
+        if !truncated, exponent >= -27, exponent <= 27, let value = Self.extendedPrecision(mantissa, exponent) {
+            return negative ? -value : value
+        }
+        #endif
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< index]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw fail("number out of range", at: start) }
         return value
     }
+
+    #if arch(x86_64) && !os(Windows)
+    /// `mantissa × 10^exponent` for the common doubles the fast path misses (17-digit fractions
+    /// such as 142.71428571428572): the 64-bit significand of `Float80` holds the mantissa and
+    /// 10^±27 exactly, so one correctly rounded operation is followed by a rounding to `Double`
+    /// that is wrong only when the `Float80` result sits exactly halfway between two doubles;
+    /// then this returns nil and the caller falls back to `Double(String)`.
+    static func extendedPrecision(_ mantissa: UInt64, _ exponent: Int) -> Double? {
+        let power = extendedPowersOfTen[abs(exponent)]
+        let value = exponent < 0 ? Float80(mantissa) / power : Float80(mantissa) * power
+        guard value.significandBitPattern & 0x7FF != 0x400 else { return nil }
+        return Double(value)
+    }
+    #endif
 
     // MARK: Errors
 
@@ -525,6 +631,13 @@ private let powersOfTen: [Double] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ]
+
+#if arch(x86_64) && !os(Windows)
+/// 10^0 ... 10^27 as `Float80`, each exact (5^27 < 2^64); built by exact multiplications.
+private let extendedPowersOfTen: [Float80] = (0 ... 27).reduce(into: [Float80]()) { powers, exponent in
+    powers.append(exponent == 0 ? 1 : powers[exponent - 1] * 10)
+}
+#endif
 
 extension UInt8 {
     fileprivate static var quote: UInt8 { UInt8(ascii: "\"") }

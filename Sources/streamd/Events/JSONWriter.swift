@@ -9,8 +9,9 @@ public import OrderedCollections
 /// everything else (including non-ASCII UTF-8) is copied as is.
 ///
 /// ```swift
+/// let value: JSONValue = ["a": 1, "b": [true, nil]]
 /// var out: [UInt8] = []
-/// JSONWriter.write(["a": 1, "b": [true, nil]], into: &out)  // {"a":1,"b":[true,null]}
+/// JSONWriter.write(value, into: &out)  // {"a":1,"b":[true,null]}
 /// ```
 public enum JSONWriter {
     /// Appends the compact JSON of `value` to `out`.

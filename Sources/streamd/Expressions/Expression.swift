@@ -8,7 +8,7 @@
 ///
 /// Alert conditions name window-result fields without a dot: `avg_value > 75 && count >= 5`
 /// reads the same as `.avg_value > 75 && .count >= 5`.
-struct Expression: Sendable, CustomStringConvertible {
+struct Expression: Sendable, Hashable, CustomStringConvertible {
     /// The text as configured.
     let source: String
     private let evaluator: ExpressionEvaluator
@@ -18,7 +18,20 @@ struct Expression: Sendable, CustomStringConvertible {
         evaluator = try ExpressionCompiler.compile(ExpressionParser.parse(source))
     }
 
+    /// Compiles an already parsed tree: for stage kinds with their own call syntax, such as
+    /// window aggregates (`avg(.value)`), which parse with `ExpressionParser.parse` and compile
+    /// the argument subtree. `source` is what error messages and `description` show.
+    init(_ node: ExpressionNode, source: String) throws(ExpressionError) {
+        self.source = source
+        evaluator = try ExpressionCompiler.compile(node)
+    }
+
     var description: String { source }
+
+    /// Two expressions are equal when their text is, so configurations can be compared.
+    static func == (left: Expression, right: Expression) -> Bool { left.source == right.source }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(source) }
 
     /// The value of the expression for `event`.
     @inline(__always)

@@ -84,7 +84,7 @@ enum ExpressionCompiler {
             var arguments: [Compiled] = []
             for argumentNode in argumentNodes { arguments.append(try compileNode(argumentNode)) }
             let call = try ExpressionFunctions.compile(name, arguments: arguments.map(\.evaluator), column: column)
-            return call.isPure ? fold(arguments, call.evaluator) : .dynamic(call.evaluator)
+            return ExpressionFunctions.isPure(name) ? fold(arguments, call) : .dynamic(call)
         }
     }
 
@@ -135,30 +135,40 @@ enum ExpressionCompiler {
 
     /// `x < 5` and friends, the most common filter shape: one closure per operator with the
     /// constant captured, so the hot path is a load, a type check and one comparison.
-    private static func compare(_ op: BinaryOperator, _ l: @escaping ExpressionEvaluator, to limit: Double) -> ExpressionEvaluator {
+    private static func compare(_ op: BinaryOperator, _ l: @escaping ExpressionEvaluator, to limit: Double)
+        -> ExpressionEvaluator
+    {
         switch op {
         case .less:
             return { event, context throws(ExpressionError) in
                 let value = try l(event, context)
-                guard case .number(let number) = value else { throw .runtime("cannot compare \(value.typeName) with number") }
+                guard case .number(let number) = value else {
+                    throw .runtime("cannot compare \(value.typeName) with number")
+                }
                 return .bool(number < limit)
             }
         case .lessOrEqual:
             return { event, context throws(ExpressionError) in
                 let value = try l(event, context)
-                guard case .number(let number) = value else { throw .runtime("cannot compare \(value.typeName) with number") }
+                guard case .number(let number) = value else {
+                    throw .runtime("cannot compare \(value.typeName) with number")
+                }
                 return .bool(number <= limit)
             }
         case .greater:
             return { event, context throws(ExpressionError) in
                 let value = try l(event, context)
-                guard case .number(let number) = value else { throw .runtime("cannot compare \(value.typeName) with number") }
+                guard case .number(let number) = value else {
+                    throw .runtime("cannot compare \(value.typeName) with number")
+                }
                 return .bool(number > limit)
             }
         default:
             return { event, context throws(ExpressionError) in
                 let value = try l(event, context)
-                guard case .number(let number) = value else { throw .runtime("cannot compare \(value.typeName) with number") }
+                guard case .number(let number) = value else {
+                    throw .runtime("cannot compare \(value.typeName) with number")
+                }
                 return .bool(number >= limit)
             }
         }

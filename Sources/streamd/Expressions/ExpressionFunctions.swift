@@ -9,42 +9,54 @@ enum ExpressionFunctions {
         "abs", "contains", "exists", "len", "lower", "now", "round", "starts_with", "to_number", "to_string", "upper",
     ]
 
-    /// The evaluator for `name(arguments…)`, and whether the call always gives the same result
-    /// for the same arguments (so a call on constants can be computed at compile time).
+    /// Whether `name(…)` always gives the same result for the same arguments, so a call on
+    /// constants can be computed at compile time. Only `now()` does not.
+    static func isPure(_ name: String) -> Bool { name != "now" }
+
+    /// The evaluator for `name(arguments…)`; throws a compile error for an unknown name or a
+    /// wrong argument count.
     static func compile(
         _ name: String, arguments: [ExpressionEvaluator], column: Int
-    ) throws(ExpressionError) -> (evaluator: ExpressionEvaluator, isPure: Bool) {
-        let count = arguments.count
+    ) throws(ExpressionError) -> ExpressionEvaluator {
         switch name {
         case "now":
-            try expect(name, 0...0, count, column)
-            return ({ _, context in .number(context.now()) }, false)
+            try expect(name, 0...0, arguments.count, column)
+            return { _, context in .number(context.now()) }
         case "exists":
-            try expect(name, 1...1, count, column)
-            let value = arguments[0]
-            return ({ event, context throws(ExpressionError) in .bool(!(try value(event, context)).isNull) }, true)
-        case "len": return (try unary(name, arguments, column, length), true)
-        case "lower": return (try unary(name, arguments, column) { value throws(ExpressionError) in .string(try string(name, value).lowercased()) }, true)
-        case "upper": return (try unary(name, arguments, column) { value throws(ExpressionError) in .string(try string(name, value).uppercased()) }, true)
-        case "to_number": return (try unary(name, arguments, column, toNumber), true)
-        case "to_string": return (try unary(name, arguments, column, toString), true)
-        case "abs": return (try unary(name, arguments, column) { value throws(ExpressionError) in .number(abs(try number(name, value))) }, true)
-        case "contains": return (try binary(name, arguments, column, contains), true)
-        case "starts_with":
-            return (
-                try binary(name, arguments, column) { text, prefix throws(ExpressionError) in
-                    .bool(try string(name, text).hasPrefix(try string(name, prefix)))
-                }, true
-            )
-        case "round":
-            try expect(name, 1...2, count, column)
-            if count == 1 {
-                let value = arguments[0]
-                return ({ event, context throws(ExpressionError) in
-                    .number(try number(name, try value(event, context)).rounded())
-                }, true)
+            // Inlined rather than built with `unary`: filters use it most, so save a call.
+            try expect(name, 1...1, arguments.count, column)
+            let argument = arguments[0]
+            return { event, context throws(ExpressionError) in .bool(!(try argument(event, context)).isNull) }
+        case "len":
+            return try unary(name, arguments, column, length)
+        case "lower":
+            return try unary(name, arguments, column) { value throws(ExpressionError) in
+                .string(try string(name, value).lowercased())
             }
-            return (try binary(name, arguments, column, round), true)
+        case "upper":
+            return try unary(name, arguments, column) { value throws(ExpressionError) in
+                .string(try string(name, value).uppercased())
+            }
+        case "to_number":
+            return try unary(name, arguments, column, toNumber)
+        case "to_string":
+            return try unary(name, arguments, column, toString)
+        case "abs":
+            return try unary(name, arguments, column) { value throws(ExpressionError) in
+                .number(abs(try number(name, value)))
+            }
+        case "contains":
+            return try binary(name, arguments, column, contains)
+        case "starts_with":
+            return try binary(name, arguments, column) { text, prefix throws(ExpressionError) in
+                .bool(try string(name, text).hasPrefix(try string(name, prefix)))
+            }
+        case "round":
+            try expect(name, 1...2, arguments.count, column)
+            if arguments.count == 2 { return try binary(name, arguments, column, round) }
+            return try unary(name, arguments, column) { value throws(ExpressionError) in
+                .number(try number(name, value).rounded())
+            }
         default:
             throw .compile("unknown function '\(name)'", column: column)
         }

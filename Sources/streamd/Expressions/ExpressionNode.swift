@@ -67,7 +67,8 @@ extension ExpressionNode: CustomStringConvertible {
         switch self {
         case .literal(let value): ExpressionText.compactJSON(value)
         case .event: "."
-        case .field(.event, let name): ExpressionText.isIdentifier(name) ? ".\(name)" : ".[\(ExpressionText.quoted(name))]"
+        case .field(.event, let name):
+            ExpressionText.isIdentifier(name) ? ".\(name)" : ".[\(ExpressionText.quoted(name))]"
         case .field(let base, let name):
             ExpressionText.isIdentifier(name)
                 ? "\(base.postfixBase).\(name)" : "\(base.postfixBase)[\(ExpressionText.quoted(name))]"

@@ -93,7 +93,9 @@ enum ExpressionOperators {
     /// `+ - * / %` on numbers, and `+` on two strings. Division by zero and results too large
     /// for a JSON number are errors.
     @inline(__always)
-    static func arithmetic(_ op: BinaryOperator, _ left: JSONValue, _ right: JSONValue) throws(ExpressionError) -> JSONValue {
+    static func arithmetic(_ op: BinaryOperator, _ left: JSONValue, _ right: JSONValue) throws(ExpressionError)
+        -> JSONValue
+    {
         guard case .number(let a) = left, case .number(let b) = right else {
             if op == .add, case .string(let a) = left, case .string(let b) = right { return .string(a + b) }
             let expected = op == .add ? "two numbers or two strings" : "numbers"

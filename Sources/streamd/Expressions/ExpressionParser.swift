@@ -96,7 +96,9 @@ struct ExpressionParser {
                 try expect(.rightBracket)
                 // `.a["b"]` is the same access as `.a.b`; one spelling keeps the tree canonical.
                 let access: ExpressionNode =
-                    if case .literal(.string(let key)) = index.node { .field(base.node, key) } else { .index(base.node, index.node) }
+                    if case .literal(.string(let key)) = index.node { .field(base.node, key) } else {
+                        .index(base.node, index.node)
+                    }
                 base = try node(access, height: max(base.height, index.height) + 1, at: token)
             } else {
                 break
@@ -192,7 +194,8 @@ struct ExpressionParser {
         guard depth <= Self.maximumDepth else { throw tooDeep(at: current) }
     }
 
-    private func node(_ node: ExpressionNode, height: Int, at token: ExpressionToken) throws(ExpressionError) -> Parsed {
+    private func node(_ node: ExpressionNode, height: Int, at token: ExpressionToken) throws(ExpressionError) -> Parsed
+    {
         guard height <= Self.maximumDepth else { throw tooDeep(at: token) }
         return Parsed(node: node, height: height)
     }

@@ -25,7 +25,10 @@ struct ExpressionToken: Equatable, Sendable {
     /// How the token is named in "unexpected …" messages.
     var quoted: String {
         if case .end = kind { return "end of expression" }
-        let shown = text.unicodeScalars.count > 24 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(21))) + "..." : text
+        if case .string = kind { return "string" }
+        let shown =
+            text.unicodeScalars.count > 24
+            ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(21))) + "..." : text
         return "'\(shown)'"
     }
 }

@@ -5,7 +5,7 @@ import OrderedCollections
 /// and `time_field` use it.
 ///
 /// Reading follows the expression language (a missing field is `null`); writing creates the
-/// objects it needs on the way but never grows arrays or overwrites a non-container.
+/// objects it needs on the way, but never grows an array or writes through a scalar.
 ///
 ///     var event: Event = ["a": 1]
 ///     try FieldPath(".b.c").set("x", in: &event)      // {"a": 1, "b": {"c": "x"}}
@@ -100,9 +100,8 @@ struct FieldPath: Sendable, Hashable, CustomStringConvertible {
                 current = child
             case (.index(let index), .array(let array)):
                 guard let position = ExpressionOperators.position(of: index, count: array.count) else {
-                    throw .runtime(
-                        "cannot set \(self): index \(index) is out of range for \(prefix(offset)) of \(array.count) elements"
-                    )
+                    let container = "\(prefix(offset)) of \(array.count) elements"
+                    throw .runtime("cannot set \(self): index \(index) is out of range for \(container)")
                 }
                 current = array[position]
             case (.key, _):

@@ -8,11 +8,31 @@ final class Daemon: Sendable {
 
     let config: DaemonConfig
     let registry: PipelineRegistry
+    let store: PipelineStore
+    /// Serialises definition changes (PUT, DELETE), which drain the pipeline they replace. Held
+    /// only on HTTP threads, never in Swift's cooperative pool, so blocking on it is fine.
+    let definitionLock = NSLock()
     private let phase = Mutex(Phase.starting)
 
     init(config: DaemonConfig, context: EvaluationContext = EvaluationContext()) {
         self.config = config
         self.registry = PipelineRegistry(config.pipelines, context: context)
+        self.store = PipelineStore(stateDirectory: config.stateDirectory)
+    }
+
+    /// Brings back the pipelines created over the API before the last stop. A stored pipeline
+    /// whose name the configuration file now uses is skipped (the file wins).
+    func restorePersistedPipelines() -> [String] {
+        let (definitions, problems) = store.loadAll()
+        var messages = problems
+        for definition in definitions {
+            if registry.origin(of: definition.name) == .file {
+                messages.append("stored pipeline \(definition.name) is now defined in the configuration file; the file's definition is used")
+                continue
+            }
+            _ = registry.put(definition)
+        }
+        return messages
     }
 
     var currentPhase: Phase { phase.withLock { $0 } }

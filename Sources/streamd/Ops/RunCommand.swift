@@ -25,7 +25,16 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "streamd")
         let signals = SignalWaiter([SIGTERM, SIGINT])
 
+        do {
+            try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            logger.critical("cannot create state_dir", metadata: ["path": "\(config.stateDirectory)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
         let daemon = Daemon(config: config)
+        for problem in daemon.restorePersistedPipelines() {
+            logger.warning("stored pipeline not restored", metadata: ["problem": "\(problem)"])
+        }
         daemon.registry.startAutostart()
         let router = daemon.makeRouter()
         let server: HTTPServer

@@ -3,19 +3,44 @@ import Synchronization
 
 /// The named pipelines of the daemon, in definition order.
 final class PipelineRegistry: Sendable {
-    private let pipelines = Mutex(OrderedDictionary<String, PipelineRuntime>())
+    /// Where a pipeline was defined: the configuration file owns its pipelines; the API owns the
+    /// ones it created (and persists them).
+    enum Origin: Sendable { case file, api }
+
+    private let pipelines = Mutex(OrderedDictionary<String, (runtime: PipelineRuntime, origin: Origin)>())
+    let context: EvaluationContext
 
     init(_ definitions: [PipelineDefinition], context: EvaluationContext) {
+        self.context = context
         pipelines.withLock { pipelines in
             for definition in definitions {
-                pipelines[definition.name] = PipelineRuntime(definition: definition, context: context)
+                pipelines[definition.name] = (PipelineRuntime(definition: definition, context: context), .file)
             }
         }
     }
 
-    subscript(name: String) -> PipelineRuntime? { pipelines.withLock { $0[name] } }
+    func origin(of name: String) -> Origin? { pipelines.withLock { $0[name]?.origin } }
 
-    var all: [PipelineRuntime] { pipelines.withLock { Array($0.values) } }
+    /// Adds or replaces an API pipeline; returns the runtime it replaced, if any (the caller
+    /// drains it). A file pipeline is never replaced here.
+    func put(_ definition: PipelineDefinition) -> (new: PipelineRuntime, replaced: PipelineRuntime?) {
+        let runtime = PipelineRuntime(definition: definition, context: context)
+        let replaced = pipelines.withLock { pipelines in
+            let old = pipelines[definition.name]?.runtime
+            pipelines[definition.name] = (runtime, .api)
+            return old
+        }
+        return (runtime, replaced)
+    }
+
+    /// Removes a pipeline; returns it so the caller can drain it.
+    func remove(_ name: String) -> PipelineRuntime? {
+        pipelines.withLock { $0.removeValue(forKey: name)?.runtime }
+    }
+
+    subscript(name: String) -> PipelineRuntime? { pipelines.withLock { $0[name]?.runtime } }
+
+    var all: [PipelineRuntime] { pipelines.withLock { $0.values.map(\.runtime) } }
 
     /// Starts every pipeline marked `autostart`.
     func startAutostart() {
