@@ -23,8 +23,21 @@ setup:
 build: setup
 	$(SWIFT) build
 
-# Runs the seed guide's examples (all, or EXAMPLES="channel-basics windowing").
-run: examples
+# Builds streamd and serves config/streamd.yaml on 127.0.0.1:8080 (Ctrl-C drains and stops).
+CONFIG ?= config/streamd.yaml
+run: setup
+	$(SWIFT) build --product streamd
+	@echo ""
+	@echo "streamd on 127.0.0.1:8080 with $(CONFIG). Try, in another terminal:"
+	@echo "  curl -s localhost:8080/v1/pipelines"
+	@echo "  curl -s -X POST localhost:8080/v1/pipelines/web-events/events -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"timestamp\": 1634567890, \"user_id\": \"user1\", \"event_type\": \"click\", \"data\": {\"page\": \"home\"}}'"
+	@echo "  curl -s 'localhost:8080/v1/pipelines/web-events/output?limit=5'"
+	@echo "  curl -s localhost:8080/v1/metrics"
+	@echo ""
+	@$$($(SWIFT) build --show-bin-path)/streamd run --config $(CONFIG)
+
+# Runs the seed guide's StreamKit examples (all, or EXAMPLES="channel-basics windowing").
 examples: setup
 	$(SWIFT) build --product streamkit-examples
 	@$$($(SWIFT) build --show-bin-path)/streamkit-examples $(EXAMPLES)

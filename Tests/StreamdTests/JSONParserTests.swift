@@ -244,7 +244,7 @@ import Testing
     /// Random decimal texts of every shape the fast paths handle (and some they do not) must
     /// parse to exactly what the standard library's correctly rounded conversion gives.
     @Test func numbersMatchCorrectRounding() throws {
-        var random = SplitMix64(seed: 0x5EED_0001)
+        var random = JSONTestRandom(seed: 0x5EED_0001)
         for _ in 0 ..< 20_000 {
             let digits = Int.random(in: 1 ... 22, using: &random)
             var text = Int.random(in: 0 ... 3, using: &random) == 0 ? "-" : ""
@@ -267,7 +267,7 @@ import Testing
     }
 
     @Test func doublesRoundTripThroughTheirDescription() throws {
-        var random = SplitMix64(seed: 0x5EED_0002)
+        var random = JSONTestRandom(seed: 0x5EED_0002)
         for _ in 0 ..< 20_000 {
             let value = Double(bitPattern: random.next())
             guard value.isFinite else { continue }
@@ -357,7 +357,7 @@ import Testing
     /// Thousands of random and mutated inputs: the parser must return a value or an error, never
     /// crash; an error must point inside the input; a value must survive a write-and-parse cycle.
     @Test func fuzzNeverCrashes() {
-        var random = SplitMix64(seed: 0xF022)
+        var random = JSONTestRandom(seed: 0xF022)
         let seeds = [
             #"{"a": [1, 2.5e-3, "x\u00e9\n", true, null], "b": {"c": -0, "d": "😀"}}"#,
             #"[{"k": "v"}, [], {}, "\ud83d\ude00", 1e300, -12.75]"#,
@@ -398,7 +398,7 @@ import Testing
 }
 
 /// A small seeded generator so random tests are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
+struct JSONTestRandom: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }

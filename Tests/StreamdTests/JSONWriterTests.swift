@@ -83,10 +83,10 @@ import Testing
     /// parse(write(x)) == x, and writing again gives the same bytes, for random values of every
     /// kind: nested containers, strings with escapes and Unicode, doubles from random bits.
     @Test func randomValuesRoundTrip() throws {
-        var random = SplitMix64(seed: 0x0123_4567)
+        var random = JSONTestRandom(seed: 0x0123_4567)
         var parser = JSONParser()
         for _ in 0 ..< 3_000 {
-            let value = RandomJSON.value(depth: 4, using: &random)
+            let value = RandomJSONValue.value(depth: 4, using: &random)
             let bytes = JSONWriter.bytes(value)
             let parsed = try parser.parse(bytes)
             #expect(parsed == value, "\(value)")
@@ -98,7 +98,7 @@ import Testing
     }
 
     @Test func randomDoublesRoundTripExactly() throws {
-        var random = SplitMix64(seed: 0x89AB_CDEF)
+        var random = JSONTestRandom(seed: 0x89AB_CDEF)
         for _ in 0 ..< 20_000 {
             let number = Double(bitPattern: random.next())
             guard number.isFinite else { continue }
@@ -109,8 +109,8 @@ import Testing
 }
 
 /// Seeded random JSON values for round-trip tests.
-enum RandomJSON {
-    static func value(depth: Int, using random: inout SplitMix64) -> JSONValue {
+enum RandomJSONValue {
+    static func value(depth: Int, using random: inout JSONTestRandom) -> JSONValue {
         switch Int.random(in: 0 ..< (depth > 0 ? 8 : 6), using: &random) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &random))
@@ -129,7 +129,7 @@ enum RandomJSON {
         }
     }
 
-    static func number(using random: inout SplitMix64) -> Double {
+    static func number(using random: inout JSONTestRandom) -> Double {
         switch Int.random(in: 0 ..< 4, using: &random) {
         case 0: return Double(Int64.random(in: -(1 << 53) ... (1 << 53), using: &random))
         case 1: return Double.random(in: -1000 ... 1000, using: &random)
@@ -142,7 +142,7 @@ enum RandomJSON {
 
     /// Strings mixing ASCII, JSON's special characters, control characters and multi-byte
     /// scalars (including ones that need surrogate pairs when escaped), of varied lengths.
-    static func string(using random: inout SplitMix64) -> String {
+    static func string(using random: inout JSONTestRandom) -> String {
         let pieces: [String] = [
             "a", "key", "value", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "日本",
             "😀", "\u{10FFFF}", "e\u{301}", "0123456789abcdef",

@@ -30,7 +30,8 @@ extension Daemon {
             return refuse(APIError(status: 503, code: "pipeline_unavailable", message: "pipeline \"\(pipeline.definition.name)\" is \(pipeline.currentState.rawValue)", headers: [("Retry-After", "1")]))
         }
         guard let format = IngestFormat(contentType: request.header("Content-Type")) else {
-            return refuse(APIError(status: 415, code: "unsupported_media_type", message: "send application/json (an object or an array of objects) or application/x-ndjson (one object per line)"))
+            let received = request.header("Content-Type") ?? ""
+            return refuse(APIError(status: 415, code: "unsupported_media_type", message: "Content-Type \(received) is not supported: send application/json (an object or an array of objects) or application/x-ndjson (one object per line); with curl, add -H 'Content-Type: application/json'"))
         }
         let parsed: IngestParseResult
         switch request.header("Content-Encoding")?.lowercased() {

@@ -298,7 +298,7 @@ private struct Reader {
         // Eight bytes at a time until one is a quote, a backslash or a control character.
         while index + 8 <= end {
             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let special = Self.specialBytes(word)
+            let special = JSONStringScan.specialBytes(word)
             if special == 0 {
                 highBits |= word
                 index += 8
@@ -347,18 +347,6 @@ private struct Reader {
         let string = String(decoding: utf8, as: UTF8.self)
         scratch.cache[slot] = CachedString(low: low, high: high, length: utf8.count, string: string)
         return (string, hash)
-    }
-
-    /// Marks (high bit of the byte) each byte of `word` that is `"`, `\` or below 0x20. Classic
-    /// SWAR "has zero byte" arithmetic: a borrow can mark a byte after a real match, never before
-    /// one, so the lowest mark is always exact.
-    @inline(__always)
-    static func specialBytes(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let quotes = word ^ (ones &* 0x22)
-        let backslashes = word ^ (ones &* 0x5C)
-        let marks = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
-        return marks & 0x8080_8080_8080_8080
     }
 
     /// A well-mixed, never-zero hash of two words and a length.
@@ -623,6 +611,22 @@ private struct Reader {
     func describeChar(_ index: Int) -> String {
         let byte = bytes[index]
         return byte > 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "\\u{\(String(byte, radix: 16))}"
+    }
+}
+
+/// Word-at-a-time scanning of string bytes, shared by the parser and the writer.
+enum JSONStringScan {
+    /// Marks (high bit of the byte) each byte of the little-endian `word` that is `"`, `\` or
+    /// below 0x20: the bytes that end a plain run in a JSON string. Classic SWAR "has zero byte"
+    /// arithmetic: a borrow can mark a byte after a real match, never before one, so the lowest
+    /// mark is always exact.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let marks = ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes) | ((word &- ones &* 0x20) & ~word)
+        return marks & 0x8080_8080_8080_8080
     }
 }
 

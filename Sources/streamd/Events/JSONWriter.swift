@@ -94,18 +94,35 @@ public enum JSONWriter {
     // MARK: Strings
 
     /// Appends `string` as a quoted, escaped JSON string. Runs of bytes that need no escaping are
-    /// copied in one go.
+    /// found eight bytes at a time and copied in one go.
     public static func write(string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
+            guard let base = utf8.baseAddress else { return }
+            let raw = UnsafeRawPointer(base)
             var runStart = 0
-            for index in 0 ..< utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            var index = 0
+            while index < utf8.count {
+                if index + 8 <= utf8.count {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    let special = JSONStringScan.specialBytes(word)
+                    if special == 0 {
+                        index += 8
+                        continue
+                    }
+                    index += special.trailingZeroBitCount / 8
+                } else {
+                    let byte = utf8[index]
+                    guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                        index += 1
+                        continue
+                    }
+                }
                 if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart ..< index])) }
-                appendEscape(for: byte, to: &out)
-                runStart = index + 1
+                appendEscape(for: utf8[index], to: &out)
+                index += 1
+                runStart = index
             }
             if runStart < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
