@@ -3,7 +3,7 @@ import Foundation
 /// Turns configuration text into a validated ``DaemonConfig``, reporting every problem with its
 /// file, line and field path. Nothing starts from a configuration with a problem.
 enum ConfigLoader {
-    static func load(file path: String) throws(ConfigError) -> DaemonConfig {
+    static func load(file path: String, kinds: StageKindRegistry = StageKindRegistry()) throws(ConfigError) -> DaemonConfig {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -11,18 +11,18 @@ enum ConfigLoader {
             throw ConfigError([ConfigIssue(path: "", line: nil, message: "cannot read the file: \(error.localizedDescription)")], file: path)
         }
         do {
-            return try parse(yaml: text)
+            return try parse(yaml: text, kinds: kinds)
         } catch var error {
             error.file = path
             throw error
         }
     }
 
-    static func parse(yaml text: String) throws(ConfigError) -> DaemonConfig {
-        try daemonConfig(from: ConfigNode.parseYAML(text))
+    static func parse(yaml text: String, kinds: StageKindRegistry = StageKindRegistry()) throws(ConfigError) -> DaemonConfig {
+        try daemonConfig(from: ConfigNode.parseYAML(text), kinds: kinds)
     }
 
-    static func daemonConfig(from root: ConfigNode) throws(ConfigError) -> DaemonConfig {
+    static func daemonConfig(from root: ConfigNode, kinds: StageKindRegistry = StageKindRegistry()) throws(ConfigError) -> DaemonConfig {
         var issues: [ConfigIssue] = []
         var config = DaemonConfig()
         var reader = ConfigReader(root, path: "", issues: &issues)
@@ -37,7 +37,7 @@ enum ConfigLoader {
             var pipelinesReader = ConfigReader(pipelines, path: "pipelines", issues: &issues)
             for name in pipelinesReader.keys {
                 guard let node = pipelinesReader.node(name) else { continue }
-                if let definition = pipeline(named: name, from: node, path: "pipelines.\(name)", issues: &issues) {
+                if let definition = pipeline(named: name, from: node, path: "pipelines.\(name)", kinds: kinds, issues: &issues) {
                     config.pipelines.append(definition)
                 }
             }

@@ -73,6 +73,8 @@ enum StageKind: Sendable {
     case sample(rate: Double)
     /// Drop an event whose key was seen within `window` (at most `maxKeys` keys remembered).
     case dedupe(key: [Expression], window: Duration, maxKeys: Int)
+    /// A kind registered in Swift (``StageKindRegistry``).
+    case custom(kind: String, process: StageKindRegistry.Process)
 }
 
 enum OutputDefinition: Sendable, Equatable {

@@ -2,7 +2,13 @@ import OrderedCollections
 
 extension ConfigLoader {
     /// Validates one pipeline definition (from YAML, or the JSON body of a `PUT`).
-    static func pipeline(named name: String, from node: ConfigNode, path: String, issues: inout [ConfigIssue]) -> PipelineDefinition? {
+    static func pipeline(
+        named name: String,
+        from node: ConfigNode,
+        path: String,
+        kinds: StageKindRegistry = StageKindRegistry(),
+        issues: inout [ConfigIssue]
+    ) -> PipelineDefinition? {
         let before = issues.count
         if !isValidName(name) {
             issues.append(ConfigIssue(path: path, line: node.line, message: "a pipeline name uses lowercase letters, digits, '-' and '_' (at most 64), got \"\(name)\""))
@@ -18,7 +24,7 @@ extension ConfigLoader {
         }
         if let stages = reader.node("stages") {
             definition.stages = list(stages, path: reader.childPath("stages"), issues: &issues) { node, path, index, issues in
-                stage(node, path: path, index: index, issues: &issues)
+                stage(node, path: path, index: index, kinds: kinds, issues: &issues)
             }
             var names = Set<String>()
             for (index, stage) in definition.stages.enumerated() where !names.insert(stage.name).inserted {
@@ -51,14 +57,17 @@ extension ConfigLoader {
     static let stageKinds = ["filter", "set", "remove", "rename", "parse_timestamp", "lookup", "sample", "dedupe"]
     static let laterStageKinds = ["window", "alert"]
 
-    private static func stage(_ node: ConfigNode, path: String, index: Int, issues: inout [ConfigIssue]) -> StageDefinition? {
+    private static func stage(
+        _ node: ConfigNode, path: String, index: Int, kinds registry: StageKindRegistry, issues: inout [ConfigIssue]
+    ) -> StageDefinition? {
         var reader = ConfigReader(node, path: path, issues: &issues)
-        let kinds = reader.keys.filter { stageKinds.contains($0) || laterStageKinds.contains($0) }
+        let available = stageKinds + registry.names
+        let kinds = reader.keys.filter { available.contains($0) || laterStageKinds.contains($0) }
         guard kinds.count == 1, let kindName = kinds.first else {
             reader.issue(nil, kinds.isEmpty
-                ? "a stage needs exactly one of \(stageKinds.joined(separator: ", "))"
+                ? "a stage needs exactly one of \(available.joined(separator: ", "))"
                 : "a stage has exactly one kind, found \(kinds.joined(separator: " and "))")
-            reader.finish(into: &issues, known: ["name", "workers", "buffer", "ordered"] + stageKinds)
+            reader.finish(into: &issues, known: ["name", "workers", "buffer", "ordered"] + available)
             return nil
         }
         let name = reader.string("name") ?? "\(kindName)-\(index + 1)"
@@ -68,8 +77,18 @@ extension ConfigLoader {
         let ordered = reader.bool("ordered") ?? false
         let kindNode = reader.node(kindName)!
         let kindPath = reader.childPath(kindName)
-        let kind = stageKind(kindName, kindNode, path: kindPath, issues: &issues)
-        reader.finish(into: &issues, known: ["name", "workers", "buffer", "ordered"] + stageKinds)
+        let kind: StageKind?
+        if let factory = registry.factories[kindName] {
+            do {
+                kind = .custom(kind: kindName, process: try factory(kindNode.json))
+            } catch {
+                issues.append(ConfigIssue(path: kindPath, line: kindNode.line, message: "\(error)"))
+                kind = nil
+            }
+        } else {
+            kind = stageKind(kindName, kindNode, path: kindPath, issues: &issues)
+        }
+        reader.finish(into: &issues, known: ["name", "workers", "buffer", "ordered"] + available)
         return kind.map { StageDefinition(name: name, workers: workers, buffer: buffer, ordered: ordered, kind: $0) }
     }
 

@@ -9,13 +9,16 @@ final class Daemon: Sendable {
     let config: DaemonConfig
     let registry: PipelineRegistry
     let store: PipelineStore
+    /// Stage kinds registered in Swift, for pipelines defined later over the API.
+    let kinds: StageKindRegistry
     /// Serialises definition changes (PUT, DELETE), which drain the pipeline they replace. Held
     /// only on HTTP threads, never in Swift's cooperative pool, so blocking on it is fine.
     let definitionLock = NSLock()
     private let phase = Mutex(Phase.starting)
 
-    init(config: DaemonConfig, context: EvaluationContext = EvaluationContext()) {
+    init(config: DaemonConfig, kinds: StageKindRegistry = StageKindRegistry(), context: EvaluationContext = EvaluationContext()) {
         self.config = config
+        self.kinds = kinds
         self.registry = PipelineRegistry(config.pipelines, context: context)
         self.store = PipelineStore(stateDirectory: config.stateDirectory)
     }
@@ -23,7 +26,7 @@ final class Daemon: Sendable {
     /// Brings back the pipelines created over the API before the last stop. A stored pipeline
     /// whose name the configuration file now uses is skipped (the file wins).
     func restorePersistedPipelines() -> [String] {
-        let (definitions, problems) = store.loadAll()
+        let (definitions, problems) = store.loadAll(kinds: kinds)
         var messages = problems
         for definition in definitions {
             if registry.origin(of: definition.name) == .file {

@@ -56,6 +56,10 @@ enum StageFactory {
                 try target.set(found, in: &event)
                 return event
             }
+        case .custom(_, let process):
+            return .compactMap(name, workers: workers, capacity: capacity, ordered: ordered) { event in
+                try await process(event, context)
+            }
         case .sample(let rate):
             return .filter(name, workers: workers, capacity: capacity, ordered: ordered) { _ in
                 Double.random(in: 0..<1) < rate
