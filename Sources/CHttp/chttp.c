@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 struct chttp_server {
@@ -22,6 +23,7 @@ typedef struct request_state {
     uint8_t *body;
     size_t length;
     size_t capacity;
+    /// 1: over the body limit (answered 413); 2: ambiguous framing (answered 400).
     int too_large;
 } request_state;
 
@@ -40,6 +42,50 @@ static enum MHD_Result queue(struct MHD_Connection *connection, const chttp_resp
     enum MHD_Result result = MHD_queue_response(connection, answer->status ? answer->status : 500, response);
     MHD_destroy_response(response);
     return result;
+}
+
+static const char ambiguous_body[] =
+    "{\"error\":{\"code\":\"ambiguous_framing\",\"message\":\"conflicting Content-Length headers, or Content-Length "
+    "with Transfer-Encoding (RFC 9112 section 6)\"}}";
+
+/// Counts Content-Length headers and notes whether any differs from the first.
+typedef struct length_headers {
+    int count;
+    int differ;
+    const char *first;
+} length_headers;
+
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    length_headers *lengths = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0) return MHD_YES;
+    if (lengths->count++ == 0) {
+        lengths->first = value;
+    } else if (!value || !lengths->first || strcmp(value, lengths->first) != 0) {
+        lengths->differ = 1;
+    }
+    return MHD_YES;
+}
+
+/// Framing a proxy in front could read differently from us (request smuggling): refuse it.
+/// Answering before the body is read also makes libmicrohttpd close the connection.
+static int is_ambiguous(struct MHD_Connection *connection) {
+    length_headers lengths = {0};
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, count_length, &lengths);
+    if (lengths.differ) return 1;
+    return lengths.count > 0 &&
+           MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
+static enum MHD_Result answer_ambiguous(struct MHD_Connection *connection) {
+    chttp_response response = {0};
+    response.status = 400;
+    response.content_type = "application/json";
+    response.body = (const uint8_t *)ambiguous_body;
+    response.body_length = sizeof(ambiguous_body) - 1;
+    response.header_names[0] = "Connection";
+    response.header_values[0] = "close";
+    return queue(connection, &response);
 }
 
 static enum MHD_Result answer_too_large(struct MHD_Connection *connection) {
@@ -64,6 +110,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         state = calloc(1, sizeof *state);
         if (!state) return MHD_NO;
         *con_cls = state;
+        if (is_ambiguous(connection)) {
+            state->too_large = 2;
+            return answer_ambiguous(connection);
+        }
         const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > server->config.max_body_bytes) {
             state->too_large = 1;
@@ -102,6 +152,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     }
 
     // The request is complete.
+    if (state->too_large == 2) return MHD_YES;  // already answered: ambiguous framing
     if (state->too_large) return answer_too_large(connection);
     chttp_request request = {
         .method = method,
