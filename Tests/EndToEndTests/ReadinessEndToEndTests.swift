@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// `/readyz` and ingestion while a pipeline cannot run or the daemon drains.
+@Suite(.serialized) struct ReadinessEndToEndTests {
+    @Test func failedAutostartPipelineMakesTheDaemonNotReady() throws {
+        let daemon = try StreamdProcess(config: """
+            server:
+              listen: "LISTEN"
+            state_dir: "STATE_DIR"
+            pipelines:
+              broken:
+                outputs:
+                  - file: { path: "/proc/streamd-cannot-write-here/out.ndjson" }
+              fine: {}
+            """)
+        let client = daemon.client
+        let ready = try client.get("/readyz")
+        #expect(ready.status == 503 && ready.header("Retry-After") != nil)
+        let reasons = ready.json["reasons"] as? [String] ?? []
+        #expect(reasons == ["pipeline broken is failed"], "\(ready.text)")
+        let broken = try client.get("/v1/pipelines/broken").json
+        #expect(broken["state"] as? String == "failed")
+        #expect((broken["last_error"] as? String)?.contains("cannot open") == true, "\(broken)")
+        #expect(try client.post("/v1/pipelines/broken/events", json: "{}").status == 409)
+        #expect(try client.post("/v1/pipelines/fine/events", json: "{}").status == 202)
+        #expect(daemon.terminate() == 0)
+    }
+
+    /// While SIGTERM drains a pipeline stuck on a slow output, readiness and ingestion answer
+    /// 503; once the output catches up, the drain completes and the process exits 0.
+    @Test func drainingDaemonAnswers503UntilItExits() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-drain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("out.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        let daemon = try StreamdProcess(config: """
+            server:
+              listen: "LISTEN"
+            state_dir: "STATE_DIR"
+            shutdown_timeout: "30s"
+            pipelines:
+              stuck:
+                buffer: 64
+                outputs:
+                  - file: { path: "\(fifo)" }
+            """, directory: directory)
+        let client = daemon.client
+        // Fill the FIFO (64 KiB) and the pipeline's buffers with events nobody reads yet.
+        let padding = String(repeating: "y", count: 4000)
+        var accepted = 0
+        let fillDeadline = Date().addingTimeInterval(30)
+        while Date() < fillDeadline {
+            let response = try client.post("/v1/pipelines/stuck/events", json: #"{"pad": "\#(padding)"}"#)
+            if response.status == 429 { break }
+            #expect(response.status == 202)
+            accepted += 1
+        }
+        kill(daemon.process.processIdentifier, SIGTERM)
+        let notReady = try DaemonEndToEndTests.eventually { () -> HTTPTestClient.Response? in
+            let response = try client.get("/readyz")
+            return response.status == 503 ? response : nil
+        }
+        #expect((notReady.json["reasons"] as? [String])?.contains("shutting down") == true, "\(notReady.text)")
+        let refused = try client.post("/v1/pipelines/stuck/events", json: "{}")
+        #expect(refused.status == 503 && refused.header("Retry-After") != nil, "\(refused.text)")
+        #expect(try client.get("/healthz").status == 200, "liveness holds while draining")
+        #expect(daemon.process.isRunning, "the drain waits for the slow output")
+
+        // Let the output catch up: the drain finishes and every accepted event came out.
+        let lines = LineCounter(descriptor: reader)
+        let status = daemon.terminate(timeout: 30)
+        lines.drainRemaining()
+        #expect(status == 0, "\(daemon.logText)")
+        #expect(lines.count == accepted)
+    }
+}
+
+/// Counts newline-terminated lines read from a non-blocking descriptor.
+final class LineCounter: @unchecked Sendable {
+    // @unchecked: `count` is written by the reading thread and read after it has stopped.
+    private let descriptor: Int32
+    private(set) var count = 0
+    private var thread: Thread?
+    private let done = NSLock()
+    private var stopping = false
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        let thread = Thread { [unowned self] in self.run() }
+        self.thread = thread
+        thread.start()
+    }
+
+    private func run() {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let read = Foundation.read(descriptor, &chunk, chunk.count)
+            if read > 0 {
+                count += chunk[0..<read].filter { $0 == UInt8(ascii: "\n") }.count
+            } else {
+                if done.withLock({ stopping }) { return }
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+        }
+    }
+
+    /// Reads what is left (the writer has exited), then stops the thread.
+    func drainRemaining() {
+        Thread.sleep(forTimeInterval: 0.05)
+        done.withLock { stopping = true }
+        while thread?.isFinished == false { Thread.sleep(forTimeInterval: 0.005) }
+    }
+}
