@@ -9,7 +9,7 @@ import OrderedCollections
 /// Strict means: no trailing commas, comments, `NaN`/`Infinity`, leading zeros, unescaped control
 /// characters, lone surrogates, invalid UTF-8 or trailing garbage. Duplicate keys: the last value
 /// wins and the key keeps its first position. Nesting deeper than `maxDepth` is an error, never a
-/// stack overflow.
+/// stack overflow: a level takes about 150 bytes of stack in release builds (80 KB at 512).
 ///
 /// ```swift
 /// let value = try JSONParser.parse(Array(#"{"a": [1, 2.5, "x"]}"#.utf8))
@@ -109,9 +109,26 @@ private struct CachedString {
     var string: String
 }
 
+/// What went wrong, as a cheap value; `Reader.error()` turns it into text.
+private enum Problem {
+    case message(StaticString)
+    case unexpectedByte
+    case trailingContent
+    case invalidLiteral(StaticString)
+    case tooDeep
+    case expectedKey(first: Bool)
+    case invalidEscape
+    case badUnicodeEscape
+}
+
 // MARK: - Reader
 
 /// The parsing state for one JSON text; lives only for one `parse` call.
+///
+/// The recursive functions do not throw: on failure they record a `Problem` and its offset and
+/// return nil, and `parseDocument` turns that into the error. Throwing from deep inside would
+/// give every call site an error slot and every frame more stack; this way a nesting level costs
+/// a couple of hundred bytes, so the depth limit stays far from any thread's stack size.
 private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     /// The same bytes for word loads; only read where `bytes` is known not to be empty.
@@ -120,6 +137,8 @@ private struct Reader {
     let maxDepth: Int
     var pos = 0
     var depth = 0
+    var problem = Problem.message("")
+    var problemOffset = 0
     var scratch = Scratch()
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
@@ -132,10 +151,21 @@ private struct Reader {
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
-        let value = try parseValue()
-        skipWhitespace()
-        guard pos == end else { throw fail("unexpected \(describe(pos)) after JSON value", at: pos) }
-        return value
+        if let value = parseValue() {
+            skipWhitespace()
+            if pos == end { return value }
+            problem = .trailingContent
+            problemOffset = pos
+        }
+        throw error()
+    }
+
+    /// Records why parsing stopped; returns nil for the caller to pass up.
+    @inline(__always)
+    mutating func failure<Value>(_ problem: Problem, at offset: Int) -> Value? {
+        self.problem = problem
+        problemOffset = offset
+        return nil
     }
 
     @inline(__always)
@@ -147,46 +177,40 @@ private struct Reader {
         }
     }
 
-    mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        guard pos < end else { throw fail("unexpected end of input, expected a value", at: pos) }
+    mutating func parseValue() -> JSONValue? {
+        guard pos < end else { return failure(.message("unexpected end of input, expected a value"), at: pos) }
         switch bytes[pos] {
-        case .quote: return .string(try parseString(key: false).0)
-        case .openBrace: return try parseObject()
-        case .openBracket: return try parseArray()
-        case .minus, .zero ... .nine: return .number(try parseNumber())
-        case UInt8(ascii: "t"):
-            try expectLiteral("true")
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            try expectLiteral("false")
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            try expectLiteral("null")
-            return .null
-        case UInt8(ascii: "/"): throw fail("comments are not allowed", at: pos)
-        default: throw fail("unexpected \(describe(pos)), expected a value", at: pos)
+        case .quote: return parseString(key: false).map { .string($0.0) }
+        case .openBrace: return parseObject()
+        case .openBracket: return parseArray()
+        case .minus, .zero ... .nine: return parseNumber().map { .number($0) }
+        case UInt8(ascii: "t"): return expectLiteral("true") ? .bool(true) : nil
+        case UInt8(ascii: "f"): return expectLiteral("false") ? .bool(false) : nil
+        case UInt8(ascii: "n"): return expectLiteral("null") ? .null : nil
+        case UInt8(ascii: "/"): return failure(.message("comments are not allowed"), at: pos)
+        default: return failure(.unexpectedByte, at: pos)
         }
     }
 
-    mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    @inline(never)
+    mutating func expectLiteral(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         let text = literal.utf8Start
         guard pos + count <= end, (0 ..< count).allSatisfy({ bytes[pos + $0] == text[$0] }) else {
-            throw fail("invalid literal, expected '\(literal)'", at: pos)
+            problem = .invalidLiteral(literal)
+            problemOffset = pos
+            return false
         }
         pos += count
+        return true
     }
 
     // MARK: Containers
 
-    mutating func enter() throws(JSONParseError) {
-        depth += 1
-        guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels", at: pos) }
-    }
-
     /// A capacity to reserve for the next container at the current depth: the size of the last
     /// one there (events of one stream look alike), capped so one odd line cannot bloat the rest.
-    func sizeHint(_ hints: [Int]) -> Int {
+    @inline(__always)
+    static func sizeHint(_ hints: [Int], depth: Int) -> Int {
         depth < hints.count ? hints[depth] : 4
     }
 
@@ -195,8 +219,9 @@ private struct Reader {
         hints[depth] = min(count, 32)
     }
 
-    mutating func parseArray() throws(JSONParseError) -> JSONValue {
-        try enter()
+    mutating func parseArray() -> JSONValue? {
+        depth += 1
+        guard depth <= maxDepth else { return failure(.tooDeep, at: pos) }
         pos += 1  // '['
         skipWhitespace()
         if pos < end, bytes[pos] == .closeBracket {
@@ -205,18 +230,20 @@ private struct Reader {
             return .array([])
         }
         var elements: [JSONValue] = []
-        elements.reserveCapacity(sizeHint(scratch.arrayHints))
+        elements.reserveCapacity(Self.sizeHint(scratch.arrayHints, depth: depth))
         while true {
-            elements.append(try parseValue())
+            guard let element = parseValue() else { return nil }
+            elements.append(element)
             skipWhitespace()
-            guard pos < end else { throw fail("unexpected end of input, expected ',' or ']'", at: pos) }
+            guard pos < end else { return failure(.message("unexpected end of input, expected ',' or ']'"), at: pos) }
             let byte = bytes[pos]
-            pos += 1
             if byte == .closeBracket { break }
-            guard byte == .comma else { throw fail("expected ',' or ']' after array element", at: pos - 1) }
+            guard byte == .comma else { return failure(.message("expected ',' or ']' after array element"), at: pos) }
+            pos += 1
             skipWhitespace()
-            if pos < end, bytes[pos] == .closeBracket { throw fail("trailing comma before ']'", at: pos) }
+            if pos < end, bytes[pos] == .closeBracket { return failure(.message("trailing comma before ']'"), at: pos) }
         }
+        pos += 1  // ']'
         Self.remember(elements.count, at: depth, in: &scratch.arrayHints)
         depth -= 1
         return .array(elements)
@@ -227,8 +254,9 @@ private struct Reader {
     /// filter over key fingerprints, with a real comparison only when it reports a possible
     /// repeat. Objects with a repeat, with keys whose fingerprint is unknown, or with more than
     /// 32 keys (where comparisons could add up) are built the checked way instead.
-    mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enter()
+    mutating func parseObject() -> JSONValue? {
+        depth += 1
+        guard depth <= maxDepth else { return failure(.tooDeep, at: pos) }
         pos += 1  // '{'
         skipWhitespace()
         if pos < end, bytes[pos] == .closeBrace {
@@ -238,18 +266,18 @@ private struct Reader {
         }
         var keys: [String] = []
         var values: [JSONValue] = []
-        let hint = sizeHint(scratch.objectHints)
+        let hint = Self.sizeHint(scratch.objectHints, depth: depth)
         keys.reserveCapacity(hint)
         values.reserveCapacity(hint)
         var distinct = true
         var bloom: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         while true {
-            guard pos < end else { throw fail("unexpected end of input, expected a string key", at: pos) }
+            guard pos < end else { return failure(.message("unexpected end of input, expected a string key"), at: pos) }
             guard bytes[pos] == .quote else {
-                if !keys.isEmpty, bytes[pos] == .closeBrace { throw fail("trailing comma before '}'", at: pos) }
-                throw fail("expected a string key\(keys.isEmpty ? " or '}'" : ""), got \(describe(pos))", at: pos)
+                if !keys.isEmpty, bytes[pos] == .closeBrace { return failure(.message("trailing comma before '}'"), at: pos) }
+                return failure(.expectedKey(first: keys.isEmpty), at: pos)
             }
-            let (key, fingerprint) = try parseString(key: true)
+            guard let (key, fingerprint) = parseString(key: true) else { return nil }
             if distinct {
                 let bit = UInt64(1) << (fingerprint >> 32 & 63)
                 let seen: Bool
@@ -262,36 +290,42 @@ private struct Reader {
                 if fingerprint == 0 || keys.count >= 32 || (seen && keys.contains(key)) { distinct = false }
             }
             skipWhitespace()
-            guard pos < end, bytes[pos] == .colon else { throw fail("expected ':' after object key", at: pos) }
+            guard pos < end, bytes[pos] == .colon else { return failure(.message("expected ':' after object key"), at: pos) }
             pos += 1
             skipWhitespace()
+            guard let value = parseValue() else { return nil }
             keys.append(key)
-            values.append(try parseValue())
+            values.append(value)
             skipWhitespace()
-            guard pos < end else { throw fail("unexpected end of input, expected ',' or '}'", at: pos) }
+            guard pos < end else { return failure(.message("unexpected end of input, expected ',' or '}'"), at: pos) }
             let byte = bytes[pos]
-            pos += 1
             if byte == .closeBrace { break }
-            guard byte == .comma else { throw fail("expected ',' or '}' after object member", at: pos - 1) }
+            guard byte == .comma else { return failure(.message("expected ',' or '}' after object member"), at: pos) }
+            pos += 1
             skipWhitespace()
         }
+        pos += 1  // '}'
         Self.remember(keys.count, at: depth, in: &scratch.objectHints)
         depth -= 1
-        if distinct { return .object(JSONObject(uncheckedUniqueKeys: keys, values: values)) }
+        return .object(distinct ? JSONObject(uncheckedUniqueKeys: keys, values: values) : Self.merging(keys, values))
+    }
+
+    /// The checked way: a repeated key keeps its first position and takes the last value.
+    @inline(never)
+    static func merging(_ keys: [String], _ values: [JSONValue]) -> JSONObject {
         var object = JSONObject(minimumCapacity: keys.count)
-        for (key, value) in zip(keys, values) {
-            object[key] = value  // A repeated key keeps its first position and takes the last value.
-        }
-        return .object(object)
+        for (key, value) in zip(keys, values) { object[key] = value }
+        return object
     }
 
     // MARK: Strings
 
     /// Parses a string at its opening quote. Strings without escapes (nearly all) are made from
-    /// the input bytes directly, short ASCII ones through the cache; the others are unescaped into
+    /// the input bytes directly, short ASCII keys through the cache; the others are unescaped into
     /// a scratch buffer. For keys, also returns a fingerprint of the bytes for the duplicate check
     /// in `parseObject`: never 0 for a plain ASCII key, 0 when unknown (escapes or non-ASCII).
-    mutating func parseString(key: Bool) throws(JSONParseError) -> (String, fingerprint: UInt64) {
+    @inline(never)
+    mutating func parseString(key: Bool) -> (String, fingerprint: UInt64)? {
         let start = pos + 1
         var index = start
         var highBits: UInt64 = 0
@@ -312,21 +346,22 @@ private struct Reader {
         while index < end {
             let byte = bytes[index]
             if byte == .quote { break }
-            if byte == .backslash { return (try parseEscapedString(start: start - 1, firstEscape: index), 0) }
-            if byte < 0x20 { throw fail("control character in string must be escaped", at: index) }
+            if byte == .backslash { return parseEscapedString(start: start - 1, firstEscape: index).map { ($0, 0) } }
+            if byte < 0x20 { return failure(.message("control character in string must be escaped"), at: index) }
             highBits |= UInt64(byte)
             index += 1
         }
-        guard index < end else { throw fail("unterminated string", at: pos) }
+        guard index < end else { return failure(.message("unterminated string"), at: pos) }
         pos = index + 1
         let utf8 = UnsafeBufferPointer(rebasing: bytes[start ..< index])
-        if highBits & 0x8080_8080_8080_8080 != 0 { return (try makeString(utf8, ascii: false, quote: start - 1), 0) }
+        if highBits & 0x8080_8080_8080_8080 != 0 {
+            return makeString(utf8, ascii: false, quote: start - 1).map { ($0, 0) }
+        }
         guard key else { return (String(decoding: utf8, as: UTF8.self), 0) }
         if utf8.count <= 16 { return cachedKey(utf8) }
         // Longer than 16 bytes: any fingerprint will do, since a Bloom hit is checked with `==`.
-        let raw = UnsafeRawPointer(utf8.baseAddress.unsafelyUnwrapped)
-        let first = raw.loadUnaligned(as: UInt64.self)
-        let last = raw.loadUnaligned(fromByteOffset: utf8.count - 8, as: UInt64.self)
+        let first = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+        let last = raw.loadUnaligned(fromByteOffset: index - 8, as: UInt64.self)
         return (String(decoding: utf8, as: UTF8.self), Self.fingerprint(first, last, utf8.count))
     }
 
@@ -385,15 +420,17 @@ private struct Reader {
         count >= 8 ? ~0 : count <= 0 ? 0 : (1 << (UInt64(count) * 8)) - 1
     }
 
-    func makeString(_ utf8: UnsafeBufferPointer<UInt8>, ascii: Bool, quote: Int) throws(JSONParseError) -> String {
+    mutating func makeString(_ utf8: UnsafeBufferPointer<UInt8>, ascii: Bool, quote: Int) -> String? {
         if ascii { return String(decoding: utf8, as: UTF8.self) }
         guard let string = String(validating: utf8, as: UTF8.self) else {
-            throw fail("invalid UTF-8 in string", at: quote)
+            return failure(.message("invalid UTF-8 in string"), at: quote)
         }
         return string
     }
 
-    mutating func parseEscapedString(start: Int, firstEscape: Int) throws(JSONParseError) -> String {
+    /// The slow path: a string with escapes, unescaped into the scratch buffer.
+    @inline(never)
+    mutating func parseEscapedString(start: Int, firstEscape: Int) -> String? {
         var out = scratch.bytes
         scratch.bytes = []
         defer { scratch.bytes = out }
@@ -406,25 +443,25 @@ private struct Reader {
             let byte = bytes[index]
             if byte == .quote {
                 pos = index + 1
-                return try out.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-                    try makeString(buffer, ascii: highBits < 0x80, quote: start)
-                }
+                let ascii = highBits < 0x80
+                return out.withUnsafeBufferPointer { buffer in makeString(buffer, ascii: ascii, quote: start) }
             }
             if byte == .backslash {
-                index = try unescape(at: index, into: &out)
+                guard let next = unescape(at: index, into: &out) else { return nil }
+                index = next
                 continue
             }
-            if byte < 0x20 { throw fail("control character in string must be escaped", at: index) }
+            if byte < 0x20 { return failure(.message("control character in string must be escaped"), at: index) }
             highBits |= byte
             out.append(byte)
             index += 1
         }
-        throw fail("unterminated string", at: start)
+        return failure(.message("unterminated string"), at: start)
     }
 
     /// Appends the UTF-8 of the escape at `index` (a backslash) and returns the index after it.
-    func unescape(at index: Int, into out: inout [UInt8]) throws(JSONParseError) -> Int {
-        guard index + 1 < end else { throw fail("unterminated string", at: index) }
+    mutating func unescape(at index: Int, into out: inout [UInt8]) -> Int? {
+        guard index + 1 < end else { return failure(.message("unterminated string"), at: index) }
         let simple: UInt8
         switch bytes[index + 1] {
         case .quote: simple = .quote
@@ -435,27 +472,29 @@ private struct Reader {
         case UInt8(ascii: "n"): simple = .newline
         case UInt8(ascii: "r"): simple = .carriageReturn
         case UInt8(ascii: "t"): simple = .tab
-        case UInt8(ascii: "u"): return try unescapeUnicode(at: index, into: &out)
-        default: throw fail("invalid escape sequence '\\\(describeChar(index + 1))'", at: index)
+        case UInt8(ascii: "u"): return unescapeUnicode(at: index, into: &out)
+        default: return failure(.invalidEscape, at: index)
         }
         out.append(simple)
         return index + 2
     }
 
     /// `\uXXXX`, or a `\uD8xx\uDCxx` surrogate pair; a surrogate on its own is an error.
-    func unescapeUnicode(at index: Int, into out: inout [UInt8]) throws(JSONParseError) -> Int {
-        let unit = try hex4(at: index + 2, escape: index)
+    mutating func unescapeUnicode(at index: Int, into out: inout [UInt8]) -> Int? {
+        guard let unit = hex4(at: index + 2) else { return failure(.badUnicodeEscape, at: index) }
         var scalarValue = UInt32(unit)
         var next = index + 6
         if (0xDC00 ... 0xDFFF).contains(unit) {
-            throw fail("unpaired low surrogate in \\u escape", at: index)
+            return failure(.message("unpaired low surrogate in \\u escape"), at: index)
         }
         if (0xD800 ... 0xDBFF).contains(unit) {
             guard next + 1 < end, bytes[next] == .backslash, bytes[next + 1] == UInt8(ascii: "u") else {
-                throw fail("unpaired high surrogate in \\u escape", at: index)
+                return failure(.message("unpaired high surrogate in \\u escape"), at: index)
             }
-            let low = try hex4(at: next + 2, escape: next)
-            guard (0xDC00 ... 0xDFFF).contains(low) else { throw fail("unpaired high surrogate in \\u escape", at: index) }
+            guard let low = hex4(at: next + 2) else { return failure(.badUnicodeEscape, at: next) }
+            guard (0xDC00 ... 0xDFFF).contains(low) else {
+                return failure(.message("unpaired high surrogate in \\u escape"), at: index)
+            }
             scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
             next += 6
         }
@@ -465,8 +504,9 @@ private struct Reader {
         return next
     }
 
-    func hex4(at index: Int, escape: Int) throws(JSONParseError) -> UInt16 {
-        guard index + 4 <= end else { throw fail("invalid \\u escape, expected 4 hex digits", at: escape) }
+    /// The value of four hex digits at `index`, or nil.
+    func hex4(at index: Int) -> UInt16? {
+        guard index + 4 <= end else { return nil }
         var value: UInt16 = 0
         for offset in 0 ..< 4 {
             let byte = bytes[index + offset]
@@ -475,7 +515,7 @@ private struct Reader {
             case .zero ... .nine: digit = byte &- .zero
             case UInt8(ascii: "a") ... UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
             case UInt8(ascii: "A") ... UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
-            default: throw fail("invalid \\u escape, expected 4 hex digits", at: escape)
+            default: return nil
             }
             value = value << 4 | UInt16(digit)
         }
@@ -488,19 +528,20 @@ private struct Reader {
     /// small exponent are converted with one multiplication or division (Clinger's fast path, then
     /// `extendedPrecision`); the rest go through the correctly rounded `Double(String)`. Values
     /// too large for a finite `Double` are an error; too small ones become 0.
-    mutating func parseNumber() throws(JSONParseError) -> Double {
+    @inline(never)
+    mutating func parseNumber() -> Double? {
         let start = pos
         var index = pos
         let negative = bytes[index] == .minus
         if negative { index += 1 }
-        guard index < end, bytes[index].isDigit else { throw fail("expected a digit after '-'", at: index) }
+        guard index < end, bytes[index].isDigit else { return failure(.message("expected a digit after '-'"), at: index) }
         var mantissa: UInt64 = 0
         var digits = 0
         var exponent = 0
         var truncated = false
         if bytes[index] == .zero {
             index += 1
-            if index < end, bytes[index].isDigit { throw fail("leading zeros are not allowed", at: start) }
+            if index < end, bytes[index].isDigit { return failure(.message("leading zeros are not allowed"), at: start) }
         } else {
             while index < end, bytes[index].isDigit {
                 if digits < 19 {
@@ -516,7 +557,7 @@ private struct Reader {
         if index < end, bytes[index] == .dot {
             index += 1
             guard index < end, bytes[index].isDigit else {
-                throw fail("expected a digit after the decimal point", at: index)
+                return failure(.message("expected a digit after the decimal point"), at: index)
             }
             while index < end, bytes[index].isDigit {
                 let digit = bytes[index] &- .zero
@@ -539,7 +580,9 @@ private struct Reader {
                 exponentNegative = bytes[index] == .minus
                 index += 1
             }
-            guard index < end, bytes[index].isDigit else { throw fail("expected a digit in the exponent", at: index) }
+            guard index < end, bytes[index].isDigit else {
+                return failure(.message("expected a digit in the exponent"), at: index)
+            }
             var written = 0
             while index < end, bytes[index].isDigit {
                 if written < 100_000 { written = written * 10 + Int(bytes[index] &- .zero) }
@@ -549,7 +592,7 @@ private struct Reader {
         }
         pos = index
         // No real number needs this many characters; the cap keeps hostile input off strtod's slow path.
-        guard index - start <= 1024 else { throw fail("number too long (over 1024 characters)", at: start) }
+        guard index - start <= 1024 else { return failure(.message("number too long (over 1024 characters)"), at: start) }
         if !truncated, mantissa <= 1 << 53, exponent >= -22, exponent <= 22 {
             var value = Double(mantissa)
             if exponent < 0 {
@@ -566,7 +609,7 @@ private struct Reader {
         }
         #endif
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< index]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { throw fail("number out of range", at: start) }
+        guard let value = Double(text), value.isFinite else { return failure(.message("number out of range"), at: start) }
         return value
     }
 
@@ -586,9 +629,21 @@ private struct Reader {
 
     // MARK: Errors
 
-    /// Builds an error at `offset`, working out line and column only now (errors are rare).
-    func fail(_ message: String, at offset: Int) -> JSONParseError {
-        let offset = min(offset, end)
+    /// The error for the recorded problem: text, line and column are worked out only now.
+    @inline(never)
+    func error() -> JSONParseError {
+        let offset = min(problemOffset, end)
+        let message: String
+        switch problem {
+        case .message(let text): message = text.description
+        case .unexpectedByte: message = "unexpected \(describe(offset)), expected a value"
+        case .trailingContent: message = "unexpected \(describe(offset)) after JSON value"
+        case .invalidLiteral(let literal): message = "invalid literal, expected '\(literal)'"
+        case .tooDeep: message = "nesting deeper than \(maxDepth) levels"
+        case .expectedKey(let first): message = "expected a string key\(first ? " or '}'" : ""), got \(describe(offset))"
+        case .invalidEscape: message = "invalid escape sequence '\\\(describeCharacter(offset + 1))'"
+        case .badUnicodeEscape: message = "invalid \\u escape, expected 4 hex digits"
+        }
         var line = 1
         var lineStart = 0
         for index in 0 ..< offset where bytes[index] == .newline {
@@ -604,11 +659,12 @@ private struct Reader {
     func describe(_ index: Int) -> String {
         guard index < end else { return "end of input" }
         let byte = bytes[index]
-        if byte > 0x20, byte < 0x7F { return "'\(describeChar(index))'" }
+        if byte > 0x20, byte < 0x7F { return "'\(describeCharacter(index))'" }
         return "byte 0x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
     }
 
-    func describeChar(_ index: Int) -> String {
+    func describeCharacter(_ index: Int) -> String {
+        guard index < end else { return "" }
         let byte = bytes[index]
         return byte > 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : "\\u{\(String(byte, radix: 16))}"
     }
