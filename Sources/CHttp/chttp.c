@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/socket.h>
 
 struct chttp_server {
@@ -16,6 +17,24 @@ struct chttp_server {
     chttp_config config;
     uint16_t port;
     atomic_uint_fast64_t oversized;
+    atomic_uint_fast64_t pending;
+};
+
+/// A response copied into memory the bridge owns, until the connection can send it.
+typedef struct owned_response {
+    chttp_response response;
+    uint8_t *body;
+    char *strings[2 + 2 * CHTTP_MAX_HEADERS];
+} owned_response;
+
+/// A suspended request. `state` settles the race between the handler returning (and suspending
+/// the connection) and another thread answering: whichever comes second acts.
+struct chttp_pending {
+    pthread_mutex_t lock;
+    enum { HANDLER_RUNNING, SUSPENDED, ANSWERED_EARLY, RESUMED } state;
+    struct MHD_Connection *connection;
+    chttp_server *server;
+    owned_response *answer;
 };
 
 /// Per-connection state for one request: the body accumulated across upload callbacks.
@@ -25,7 +44,34 @@ typedef struct request_state {
     size_t capacity;
     /// 1: over the body limit (answered 413); 2: ambiguous framing (answered 400).
     int too_large;
+    /// Set while the request is suspended or answered late.
+    chttp_pending *pending;
 } request_state;
+
+static owned_response *copy_response(const chttp_response *response) {
+    owned_response *copy = calloc(1, sizeof *copy);
+    if (!copy) return NULL;
+    copy->response.status = response->status;
+    copy->body = malloc(response->body_length ? response->body_length : 1);
+    if (response->body_length && copy->body) memcpy(copy->body, response->body, response->body_length);
+    copy->response.body = copy->body;
+    copy->response.body_length = copy->body ? response->body_length : 0;
+    int next = 0;
+    if (response->content_type) copy->response.content_type = copy->strings[next++] = strdup(response->content_type);
+    for (int i = 0; i < CHTTP_MAX_HEADERS; i++) {
+        if (!response->header_names[i] || !response->header_values[i]) continue;
+        copy->response.header_names[i] = copy->strings[next++] = strdup(response->header_names[i]);
+        copy->response.header_values[i] = copy->strings[next++] = strdup(response->header_values[i]);
+    }
+    return copy;
+}
+
+static void free_response(owned_response *copy) {
+    if (!copy) return;
+    free(copy->body);
+    for (size_t i = 0; i < sizeof copy->strings / sizeof copy->strings[0]; i++) free(copy->strings[i]);
+    free(copy);
+}
 
 static const char too_large_body[] =
     "{\"error\":{\"code\":\"body_too_large\",\"message\":\"request body exceeds server.max_body_bytes\"}}";
@@ -152,6 +198,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     }
 
     // The request is complete.
+    if (state->pending) {
+        // Called again after chttp_resume woke the connection: send the stored answer.
+        chttp_pending *pending = state->pending;
+        pthread_mutex_lock(&pending->lock);
+        owned_response *answer = pending->answer;
+        pending->answer = NULL;
+        pthread_mutex_unlock(&pending->lock);
+        if (!answer) return MHD_YES;  // spurious wake-up: nothing to send yet
+        enum MHD_Result result = queue(connection, &answer->response);
+        free_response(answer);
+        return result;
+    }
     if (state->too_large == 2) return MHD_YES;  // already answered: ambiguous framing
     if (state->too_large) return answer_too_large(connection);
     chttp_request request = {
@@ -161,7 +219,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         .body_length = state->length,
         .connection = connection,
     };
+    state->pending = NULL;
+    request.state = state;
+    request.server = server;
     server->config.handler(server->config.context, &request);
+    if (state->pending) {
+        chttp_pending *pending = state->pending;
+        pthread_mutex_lock(&pending->lock);
+        if (pending->state == ANSWERED_EARLY) {
+            // The answer came before the handler returned: no need to suspend at all.
+            owned_response *answer = pending->answer;
+            pending->answer = NULL;
+            pending->state = RESUMED;
+            pthread_mutex_unlock(&pending->lock);
+            enum MHD_Result result = answer ? queue(connection, &answer->response) : MHD_NO;
+            free_response(answer);
+            return result;
+        }
+        pending->state = SUSPENDED;
+        MHD_suspend_connection(connection);
+        pthread_mutex_unlock(&pending->lock);
+        return MHD_YES;
+    }
     if (!request.responded) {
         static const char unanswered[] =
             "{\"error\":{\"code\":\"internal_error\",\"message\":\"the request was not answered\"}}";
@@ -173,6 +252,42 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return queue(connection, &response);
     }
     return (enum MHD_Result)request.queue_result;
+}
+
+chttp_pending *chttp_suspend(chttp_request *request) {
+    request_state *state = request->state;
+    if (!state || state->pending || request->responded) return NULL;
+    chttp_pending *pending = calloc(1, sizeof *pending);
+    if (!pending) return NULL;
+    pthread_mutex_init(&pending->lock, NULL);
+    pending->state = HANDLER_RUNNING;
+    pending->connection = (struct MHD_Connection *)request->connection;
+    pending->server = request->server;
+    state->pending = pending;
+    request->responded = 1;  // the answer comes through chttp_resume
+    atomic_fetch_add(&pending->server->pending, 1);
+    return pending;
+}
+
+void chttp_resume(chttp_pending *pending, const chttp_response *response) {
+    if (!pending) return;
+    owned_response *answer = copy_response(response);
+    pthread_mutex_lock(&pending->lock);
+    // Count it answered before unlocking: once unlocked, the connection may complete and free
+    // `pending` on its own thread.
+    atomic_fetch_sub(&pending->server->pending, 1);
+    pending->answer = answer;
+    if (pending->state == SUSPENDED) {
+        pending->state = RESUMED;
+        MHD_resume_connection(pending->connection);
+    } else {
+        pending->state = ANSWERED_EARLY;
+    }
+    pthread_mutex_unlock(&pending->lock);
+}
+
+uint64_t chttp_pending_requests(const chttp_server *server) {
+    return atomic_load(&((chttp_server *)server)->pending);
 }
 
 void chttp_respond(chttp_request *request, const chttp_response *response) {
@@ -188,6 +303,11 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     (void)code;
     request_state *state = *con_cls;
     if (state) {
+        if (state->pending) {
+            free_response(state->pending->answer);
+            pthread_mutex_destroy(&state->pending->lock);
+            free(state->pending);
+        }
         free(state->body);
         free(state);
         *con_cls = NULL;
@@ -222,12 +342,13 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     }
     server->config = *config;
     atomic_init(&server->oversized, 0);
+    atomic_init(&server->pending, 0);
 
     struct sockaddr_storage address;
     memset(&address, 0, sizeof address);
     // poll, not epoll: 0.9.75's epoll loop stalls at exactly 128 ready connections. ITC lets
     // chttp_quiesce wake the pool threads.
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
     struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
     if (inet_pton(AF_INET, config->address, &ipv4->sin_addr) == 1) {

@@ -77,6 +77,53 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    /// Requests waiting for room in a full pipeline are parked, not slept on an HTTP thread:
+    /// with 32 of them waiting out a 2 s `max_wait`, `/healthz` still answers at once, and each
+    /// waiting request ends in 429 after about `max_wait`.
+    @Test func waitingRequestsDoNotBlockTheHTTPThreads() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-park-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("out.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        let daemon = try StreamdProcess(config: """
+            server:
+              listen: "LISTEN"
+            state_dir: "STATE_DIR"
+            pipelines:
+              stuck:
+                buffer: 8
+                ingest: { max_wait: "2s" }
+                outputs:
+                  - file: { path: "\(fifo)" }
+            """, directory: directory)
+        let client = daemon.client
+        let padding = String(repeating: "z", count: 4000)
+        let fillDeadline = Date().addingTimeInterval(30)
+        var full = false
+        while !full, Date() < fillDeadline {
+            full = try client.post("/v1/pipelines/stuck/events", json: #"{"pad": "\#(padding)"}"#).status == 429
+        }
+        #expect(full)
+        let statuses = StatusList()
+        let waiters = (0..<32).map { _ in
+            Thread { statuses.append((try? client.post("/v1/pipelines/stuck/events", json: "{}"))?.status ?? 0) }
+        }
+        waiters.forEach { $0.start() }
+        Thread.sleep(forTimeInterval: 0.3)  // they are all waiting now
+        let start = Date()
+        #expect(try client.get("/healthz").status == 200)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed < 0.5, "/healthz took \(elapsed) s while 32 requests waited for room")
+        let done = try DaemonEndToEndTests.eventually(timeout: 10) { statuses.values.count == 32 ? statuses.values : nil }
+        #expect(done.allSatisfy { $0 == 429 }, "\(done)")
+        let lines = LineCounter(descriptor: reader)
+        #expect(daemon.terminate(timeout: 30) == 0)
+        lines.drainRemaining()
+    }
+
     /// SIGTERM while clients are ingesting: readiness and ingestion turn 503, the pipelines
     /// drain, the process exits 0, and every accepted event was delivered.
     @Test func sigtermDuringIngestionDrainsEverythingAccepted() throws {
@@ -163,4 +210,13 @@ final class Counter: @unchecked Sendable {
     private var count = 0
     func add(_ amount: Int) { lock.withLock { count += amount } }
     var value: Int { lock.withLock { count } }
+}
+
+/// Statuses collected from client threads.
+final class StatusList: @unchecked Sendable {
+    // @unchecked: every access goes through the lock.
+    private let lock = NSLock()
+    private var list: [Int] = []
+    func append(_ status: Int) { lock.withLock { list.append(status) } }
+    var values: [Int] { lock.withLock { list } }
 }

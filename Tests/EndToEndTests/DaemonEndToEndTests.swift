@@ -168,15 +168,15 @@ import Testing
         #expect(output.contains("pipelines.web.stages[1].workers"), "\(output)")
     }
 
-    /// Polls `probe` until it returns a value (at most 5 s).
-    static func eventually<T>(_ probe: () throws -> T?) throws -> T {
-        let deadline = Date().addingTimeInterval(5)
+    /// Polls `probe` until it returns a value (at most `timeout` seconds).
+    static func eventually<T>(timeout: TimeInterval = 5, _ probe: () throws -> T?) throws -> T {
+        let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let value = try probe() { return value }
             Thread.sleep(forTimeInterval: 0.01)
         }
         if let value = try probe() { return value }
-        throw HTTPTestClient.ClientError(description: "condition not reached within 5 s")
+        throw HTTPTestClient.ClientError(description: "condition not reached within \(timeout) s")
     }
 
     static func gzip(_ text: String) throws -> Data {

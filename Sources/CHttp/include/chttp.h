@@ -23,9 +23,12 @@ typedef struct chttp_request {
     size_t body_length;
     /// Opaque: pass to chttp_request_header / chttp_request_query.
     void *connection;
-    /// Set by chttp_respond.
+    /// Set by chttp_respond (or chttp_suspend).
     int responded;
     int queue_result;
+    /// Private to the bridge.
+    void *state;
+    struct chttp_server *server;
 } chttp_request;
 
 #define CHTTP_MAX_HEADERS 4
@@ -47,6 +50,20 @@ typedef void (*chttp_handler)(void *context, chttp_request *request);
 /// Queues the answer to `request`; the response's buffers are copied, so they need only live
 /// for the duration of the call.
 void chttp_respond(chttp_request *request, const chttp_response *response);
+
+/// A request whose answer comes later, from any thread.
+typedef struct chttp_pending chttp_pending;
+
+/// Instead of answering now, parks the connection (its polling thread goes on serving others).
+/// The handler then returns without calling chttp_respond, and the answer is given exactly once
+/// with chttp_resume. Every pending request must be resumed before chttp_stop.
+chttp_pending *chttp_suspend(chttp_request *request);
+
+/// Answers a suspended request (copies the response) and wakes its connection. Any thread.
+void chttp_resume(chttp_pending *pending, const chttp_response *response);
+
+/// Requests suspended and not yet answered.
+uint64_t chttp_pending_requests(const chttp_server *server);
 
 typedef struct chttp_config {
     /// IPv4 or IPv6 literal to bind ("127.0.0.1", "::1", "0.0.0.0").

@@ -6,13 +6,16 @@ import CHttp
 import Glibc
 #endif
 
+
 /// `POST /v1/pipelines/{name}/events` (SPEC §3.3): a batch is enqueued whole or not at all, so a
 /// client that retries after 429 never duplicates or loses an event.
 extension Daemon {
     func ingest(_ request: HTTPRequest, pipeline name: String) -> HTTPResponse {
         guard let pipeline = registry[name] else { return APIError.notFound("no pipeline named \"\(name)\"").response }
         let (status, accepted, rejected, response) = admit(request, to: pipeline)
-        pipeline.ingest.record(status: status, accepted: accepted, rejected: rejected, bytes: request.body.count)
+        if status != Self.suspendedStatus {
+            pipeline.ingest.record(status: status, accepted: accepted, rejected: rejected, bytes: request.body.count)
+        }
         return response
     }
 
@@ -53,35 +56,69 @@ extension Daemon {
         guard parsed.events.count <= pipeline.definition.buffer else {
             return refuse(APIError(status: 413, code: "batch_too_large", message: "\(parsed.events.count) events in one request, but pipeline \"\(pipeline.definition.name)\" holds at most \(pipeline.definition.buffer); split the batch"))
         }
-        switch enqueue(parsed.events, into: pipeline) {
-        case .enqueued:
-            if parsed.rejected.isEmpty { return (202, parsed.events.count, 0, .json(202, ["accepted": .number(Double(parsed.events.count))])) }
-            return (207, parsed.events.count, parsed.rejected.count, .json(207, ["accepted": .number(Double(parsed.events.count)), "rejected": .array(rejected)]))
-        case .full:
-            return refuse(APIError(status: 429, code: "backpressure", message: "pipeline \"\(pipeline.definition.name)\" is full; nothing was accepted, retry the whole batch", details: ["retry_after_seconds": 1], headers: [("Retry-After", "1")]))
-        case .closed:
-            return refuse(APIError(status: 503, code: "pipeline_unavailable", message: "pipeline \"\(pipeline.definition.name)\" stopped accepting events", headers: [("Retry-After", "1")]))
+        guard let input = pipeline.input else { return refuse(Self.unavailable(pipeline)) }
+        switch input.trySend(contentsOf: parsed.events) {
+        case .enqueued: return Self.accepted(parsed, rejected: rejected)
+        case .closed: return refuse(Self.unavailable(pipeline))
+        case .full: break
+        }
+        // Slow path: park the connection and wait for room in a task, so this HTTP thread goes on
+        // serving other requests (health checks, other pipelines) meanwhile.
+        guard let reply = request.suspend() else { return refuse(Self.backpressure(pipeline)) }
+        let maxWait = pipeline.definition.ingestMaxWait
+        let bytes = request.body.count
+        Task {
+            let (status, accepted, bad, response) = await Self.waitForRoom(parsed, rejected: rejected, in: input, for: pipeline, maxWait: maxWait)
+            pipeline.ingest.record(status: status, accepted: accepted, rejected: bad, bytes: bytes)
+            reply.resume(response)
+        }
+        return (Self.suspendedStatus, 0, 0, .suspended)
+    }
+
+    /// The status recorded for a request answered later (it records its own outcome then).
+    static let suspendedStatus = -1
+
+    /// All or nothing, trying again with growing pauses until `maxWait` has passed.
+    private static func waitForRoom(
+        _ parsed: IngestParseResult,
+        rejected: [JSONValue],
+        in input: Channel<Event>,
+        for pipeline: PipelineRuntime,
+        maxWait: Duration
+    ) async -> (Int, Int, Int, HTTPResponse) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: maxWait)
+        var pause = Duration.microseconds(100)
+        while true {
+            switch input.trySend(contentsOf: parsed.events) {
+            case .enqueued: return accepted(parsed, rejected: rejected)
+            case .closed:
+                let error = unavailable(pipeline)
+                return (error.status, 0, 0, error.response)
+            case .full:
+                let remaining = clock.now.duration(to: deadline)
+                guard remaining > .zero else {
+                    let error = backpressure(pipeline)
+                    return (error.status, 0, 0, error.response)
+                }
+                try? await Task.sleep(for: min(pause, remaining))
+                pause = min(pause * 2, .milliseconds(5))
+            }
         }
     }
 
-    /// All or nothing, waiting at most the pipeline's `ingest.max_wait` for room. The wait is
-    /// bounded and short, so it is spent on the HTTP thread in growing sleeps.
-    private func enqueue(_ events: [Event], into pipeline: PipelineRuntime) -> TrySendResultLike {
-        guard let input = pipeline.input else { return .closed }
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: pipeline.definition.ingestMaxWait)
-        var pause = 50  // microseconds
-        while true {
-            switch input.trySend(contentsOf: events) {
-            case .enqueued: return .enqueued
-            case .closed: return .closed
-            case .full:
-                let remaining = clock.now.duration(to: deadline)
-                guard remaining > .zero else { return .full }
-                usleep(UInt32(min(Double(pause), remaining.seconds * 1e6)))
-                pause = min(pause * 2, 5_000)
-            }
-        }
+    private static func accepted(_ parsed: IngestParseResult, rejected: [JSONValue]) -> (Int, Int, Int, HTTPResponse) {
+        let count = JSONValue.number(Double(parsed.events.count))
+        if parsed.rejected.isEmpty { return (202, parsed.events.count, 0, .json(202, ["accepted": count])) }
+        return (207, parsed.events.count, parsed.rejected.count, .json(207, ["accepted": count, "rejected": .array(rejected)]))
+    }
+
+    private static func backpressure(_ pipeline: PipelineRuntime) -> APIError {
+        APIError(status: 429, code: "backpressure", message: "pipeline \"\(pipeline.definition.name)\" is full; nothing was accepted, retry the whole batch", details: ["retry_after_seconds": 1], headers: [("Retry-After", "1")])
+    }
+
+    private static func unavailable(_ pipeline: PipelineRuntime) -> APIError {
+        APIError(status: 503, code: "pipeline_unavailable", message: "pipeline \"\(pipeline.definition.name)\" stopped accepting events", headers: [("Retry-After", "1")])
     }
 
     /// Decompresses a gzip body; the result is held to the same limit as a plain body, so a
@@ -97,9 +134,4 @@ extension Daemon {
         default: return .failure(.badRequest("invalid_gzip", "the body is not valid gzip data"))
         }
     }
-}
-
-/// What `enqueue` came to.
-enum TrySendResultLike {
-    case enqueued, full, closed
 }

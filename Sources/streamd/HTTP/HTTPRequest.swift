@@ -35,6 +35,14 @@ struct HTTPRequest {
         return chttp_request_header(raw, name).map { String(cString: $0) }
     }
 
+    /// Parks the connection so the answer can come later from any thread, through the returned
+    /// ``PendingReply``; the handler then returns ``HTTPResponse/suspended``. `nil` for a request
+    /// made in memory.
+    func suspend() -> PendingReply? {
+        guard let raw, let pending = chttp_suspend(raw) else { return nil }
+        return PendingReply(pending)
+    }
+
     /// A decoded query-string argument (`?limit=10`).
     func query(_ key: String) -> String? {
         guard let raw else { return nil }

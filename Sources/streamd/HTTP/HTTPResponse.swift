@@ -14,6 +14,11 @@ struct HTTPResponse: Sendable {
         self.headers = headers
     }
 
+    /// What a handler returns after ``HTTPRequest/suspend()``: the answer comes later.
+    static let suspended = HTTPResponse(status: 0)
+
+    var isSuspended: Bool { status == 0 }
+
     /// A JSON body.
     static func json(_ status: Int, _ value: JSONValue, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(status: status, contentType: "application/json", body: JSONWriter.bytes(value), headers: headers)

@@ -1,4 +1,5 @@
 import CHttp
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -63,8 +64,16 @@ final class HTTPServer: Sendable {
     /// Stops accepting connections; requests in progress finish.
     func quiesce() { chttp_quiesce(server) }
 
-    /// Stops the server. Call once; no handler runs after it returns.
-    func stop() {
+    /// Requests parked with ``HTTPRequest/suspend()`` and not answered yet.
+    var pendingRequests: Int { Int(chttp_pending_requests(server)) }
+
+    /// Stops the server. Call once; no handler runs after it returns. Suspended requests must be
+    /// answered first (libmicrohttpd forbids stopping with any pending): their waits are short and
+    /// bounded, so this waits for them, at most `pendingTimeout`.
+    func stop(pendingTimeout: Duration = .seconds(10)) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: pendingTimeout)
+        while pendingRequests > 0, clock.now < deadline { usleep(1000) }
         chttp_stop(server)
         context.release()
     }
@@ -82,10 +91,16 @@ enum HTTPServerCallback {
     static let handle: chttp_handler = { context, request in
         guard let context, let request else { return }
         let box = Unmanaged<HTTPHandlerBox>.fromOpaque(context).takeUnretainedValue()
-        respond(request, box.handler(HTTPRequest(raw: request)))
+        let response = box.handler(HTTPRequest(raw: request))
+        if !response.isSuspended { respond(request, response) }
     }
 
     static func respond(_ request: UnsafeMutablePointer<chttp_request>, _ response: HTTPResponse) {
+        withCResponse(response) { chttp_respond(request, $0) }
+    }
+
+    /// Lends `response` to C as a `chttp_response` whose pointers live for the call.
+    static func withCResponse(_ response: HTTPResponse, _ body: (UnsafePointer<chttp_response>) -> Void) {
         var cResponse = chttp_response()
         cResponse.status = UInt32(response.status)
         var allocated: [UnsafeMutablePointer<CChar>] = []
@@ -106,10 +121,24 @@ enum HTTPServerCallback {
                 }
             }
         }
-        response.body.withUnsafeBufferPointer { body in
-            cResponse.body = body.baseAddress
-            cResponse.body_length = body.count
-            chttp_respond(request, &cResponse)
+        response.body.withUnsafeBufferPointer { bytes in
+            cResponse.body = bytes.baseAddress
+            cResponse.body_length = bytes.count
+            withUnsafePointer(to: &cResponse) { body($0) }
         }
+    }
+}
+
+/// The answer to a suspended request, given once from any thread.
+final class PendingReply: Sendable {
+    /// Owned by the bridge; valid until resumed, and resumed exactly once (guarded by `answered`).
+    private nonisolated(unsafe) let pending: OpaquePointer
+    private let answered = Atomic(false)
+
+    init(_ pending: OpaquePointer) { self.pending = pending }
+
+    func resume(_ response: HTTPResponse) {
+        guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        HTTPServerCallback.withCResponse(response) { chttp_resume(pending, $0) }
     }
 }
