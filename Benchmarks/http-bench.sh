@@ -69,7 +69,7 @@ pipelines:
     outputs:
       - memory: { capacity: 1000 }
   p6-batch:
-    buffer: 1000000
+    buffer: ${P6_BUFFER:-1000000}
     stages:
       - name: valid
         filter: 'exists(.source) && .value >= 0'
@@ -117,8 +117,8 @@ stop_server() {
 }
 
 # --- measurement -------------------------------------------------------------------------------
-# One wrk run; sets $ok (2xx answers), $seconds (wrk's duration) and $p99_ms.
-# $1 URL, then the Lua script's arguments.
+# One wrk run; sets $requests (answers), $non2xx, $seconds (wrk's duration) and $p99_ms.
+# Socket errors or timeouts make the run invalid. $1 URL, then the Lua script's arguments.
 run_wrk() {
     local url=$1 out
     shift
@@ -127,14 +127,19 @@ run_wrk() {
     local line
     line=$(grep '^WRK ' <<<"$out") || fail "no summary from wrk: $out"
     field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }
-    local requests non2xx errors
+    local errors
     requests=$(field requests) non2xx=$(field non2xx)
     errors=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
-    [ "$non2xx" -eq 0 ] && [ "$errors" -eq 0 ] ||
-        fail "against $url: $non2xx non-2xx answers and $errors socket errors in $requests requests (a measurement needs none)"
-    ok=$requests
+    [ "$errors" -eq 0 ] || fail "against $url: $errors socket errors or timeouts in $requests requests"
     seconds=$(awk -v us="$(field duration_us)" 'BEGIN { printf "%.6f", us / 1e6 }')
     p99_ms=$(awk -v us="$(field p99_us)" 'BEGIN { printf "%.2f", us / 1e3 }')
+}
+
+# streamd's own ingest counters for pipeline $2 on port $1:
+# "events accepted, requests answered 202, answered 429, answered anything".
+ingest_counters() {
+    curl -fsS "http://127.0.0.1:$1/v1/metrics" | jq -r --arg p "$2" '.pipelines[$p].ingest
+        | "\(.events_accepted) \(.requests["202"] // 0) \(.requests["429"] // 0) \([.requests[]] | add // 0)"'
 }
 
 # Seconds until pipeline $2 on port $1 has finished every accepted event
@@ -154,28 +159,53 @@ drain_seconds() {
     awk -v s="$start" -v n="$now" 'BEGIN { printf "%.3f", n - s }'
 }
 
+# Fails if a server started here is gone (crashed, or killed from outside).
+alive() {
+    kill -0 "$1" 2>/dev/null && return 0
+    local name=${running[$1]} status=0
+    wait "$1" || status=$?
+    unset "running[$1]"
+    fail "$name (pid $1) is no longer running (exit status $status)"
+}
+
 # Like Timing.swift's `format`: rounded to 2 decimals, printed as Swift prints a Double.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = int(a / b * 100 + 0.5) / 100; s = sprintf("%.2f", r); sub(/0$/, "", s); print s }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
-# One benchmark: $1 id, $2 pipeline, $3 events per request, then the Lua script's arguments.
-# Sets $streamd_rate and $bare_rate, per second (requests for P5, events for P6).
+# One benchmark: $1 id, $2 pipeline, $3 events per request, $4 "strict" (no 429 allowed) or
+# "backpressure" (429 allowed: the client would retry; only accepted events count), then the
+# Lua script's arguments. Sets $streamd_rate and $bare_rate per second (events, which for P5 is
+# requests) and $streamd_429 (429 answers in streamd's best run).
 measure() {
-    local id=$1 pipeline=$2 events=$3
-    shift 3
-    streamd_rate=0 bare_rate=0
-    local run drain rate
+    local id=$1 pipeline=$2 events=$3 mode=$4
+    shift 4
+    streamd_rate=0 bare_rate=0 streamd_429=0
+    local run drain rate before after
     for run in $(seq "$runs"); do
+        alive "$bare_pid"
+        alive "$streamd_pid"
         run_wrk "http://127.0.0.1:$bare_port/v1/pipelines/$pipeline/events" "$@"
-        rate=$(awk -v n="$ok" -v e="$events" -v s="$seconds" 'BEGIN { printf "%.0f", n * e / s }')
+        [ "$non2xx" -eq 0 ] || fail "bare_mhd answered $non2xx requests with a non-2xx status"
+        rate=$(awk -v n="$requests" -v e="$events" -v s="$seconds" 'BEGIN { printf "%.0f", n * e / s }')
         bare_rate=$(max "$bare_rate" "$rate")
         echo "http-bench: $id run $run bare_mhd $rate/s (p99 ${p99_ms} ms)" >&2
 
+        before=($(ingest_counters "$streamd_port" "$pipeline"))
+        [ ${#before[@]} -eq 4 ] || fail "cannot read streamd's ingest counters"
         run_wrk "http://127.0.0.1:$streamd_port/v1/pipelines/$pipeline/events" "$@"
         drain=$(drain_seconds "$streamd_port" "$pipeline")
-        rate=$(awk -v n="$ok" -v e="$events" -v s="$seconds" -v d="$drain" 'BEGIN { printf "%.0f", n * e / (s + d) }')
-        streamd_rate=$(max "$streamd_rate" "$rate")
-        echo "http-bench: $id run $run streamd $rate/s (p99 ${p99_ms} ms, drained ${drain} s after wrk)" >&2
+        after=($(ingest_counters "$streamd_port" "$pipeline"))
+        [ ${#after[@]} -eq 4 ] || fail "cannot read streamd's ingest counters"
+        local accepted=$((after[0] - before[0])) answered_202=$((after[1] - before[1]))
+        local answered_429=$((after[2] - before[2])) answered=$((after[3] - before[3]))
+        [ $((answered - answered_202 - answered_429)) -eq 0 ] ||
+            fail "streamd answered $((answered - answered_202 - answered_429)) of $answered requests with neither 202 nor 429"
+        [ "$mode" = backpressure ] || [ "$answered_429" -eq 0 ] ||
+            fail "streamd answered $answered_429 requests with 429 (pipeline $pipeline needs a larger buffer)"
+        rate=$(awk -v n="$accepted" -v s="$seconds" -v d="$drain" 'BEGIN { printf "%.0f", n / (s + d) }')
+        if [ "$rate" -gt "$streamd_rate" ]; then streamd_rate=$rate streamd_429=$answered_429; fi
+        echo "http-bench: $id run $run streamd $rate/s (p99 ${p99_ms} ms, $answered_429 answers 429," \
+            "drained ${drain} s after wrk)" >&2
     done
 }
 
@@ -186,16 +216,16 @@ start_server streamd "$work/streamd.log" 's/.*msg=listening .*port=\([0-9]*\).*/
 streamd_pid=$server_pid streamd_port=$server_port
 
 if wants P5; then
-    measure P5 p5-single 1 single
+    measure P5 p5-single 1 strict single
     echo "BENCH P5 http_single_post value=$streamd_rate unit=req/s baseline=bare_mhd:$bare_rate" \
         "ratio=$(ratio "$streamd_rate" "$bare_rate") connections=$connections"
 fi
 if wants P6; then
-    measure P6 p6-batch "$batch" ndjson "$batch"
+    measure P6 p6-batch "$batch" backpressure ndjson "$batch"
     per_core=$((streamd_rate / cores))
     echo "BENCH P6 http_ndjson_batch100 value=$streamd_rate unit=events/s baseline=bare_mhd_count:$bare_rate" \
         "ratio=$(ratio "$streamd_rate" "$bare_rate") per_core=$per_core cores=$cores shared_with=wrk" \
-        "requests_per_s=$((streamd_rate / batch)) stages=filter,set"
+        "answers_429=$streamd_429 stages=filter,set"
 fi
 
 stop_server "$streamd_pid"

@@ -277,10 +277,8 @@ private let timestampCases: [(JSONValue, Double)] = [
     func parseTimestampNeverProducesANonFiniteNumber(text: String) async throws {
         let run = try await Self.run(.parseTimestamp(try Self.path(".timestamp")), [["timestamp": .string(text)]])
         let produced = run.output.first?["timestamp"]?.numberValue
-        withKnownIssue("Timestamps.epochSeconds falls back to Double(text), which accepts \"nan\"/\"inf\": the event gets a non-finite number instead of a stage failure") {
-            #expect(produced == nil, "'\(text)' became \(produced.map { "\($0)" } ?? "-")")
-            #expect(run.failures.count == 1)
-        }
+        #expect(produced == nil, "'\(text)' became \(produced.map { "\($0)" } ?? "-")")
+        #expect(run.failures.count == 1)
     }
 
     @Test func parseTimestampOfAMissingOrNullFieldIsAStageFailure() async throws {
@@ -553,10 +551,8 @@ private let timestampCases: [(JSONValue, Double)] = [
         #expect(keys.insert(["a"], at: 5))  // expires at 15
         #expect(keys.insert(["b"], at: 0))  // expires at 10 (behind a)
         #expect(keys.insert(["b"], at: 12), "b's window is over")
-        withKnownIssue("RecentKeys.insert evicts the oldest entry even when the key being inserted is already stored (expired but not yet pruned), so 'a' is dropped while still in its window") {
-            #expect(keys.evictions == 0)
-            #expect(!keys.insert(["a"], at: 13), "a was seen at 5, within 10 s")
-        }
+        #expect(keys.evictions == 0)
+        #expect(!keys.insert(["a"], at: 13), "a was seen at 5, within 10 s")
     }
 
     @Test func recentKeysIsSafeUnderConcurrentUse() async {

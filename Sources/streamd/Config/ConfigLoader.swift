@@ -44,12 +44,6 @@ enum ConfigLoader {
             pipelinesReader.finish(into: &issues)
         }
         reader.finish(into: &issues, known: ["server", "state_dir", "shutdown_timeout", "log", "hooks", "pipelines"])
-        if !config.server.isLoopback {
-            issues.append(ConfigIssue(
-                path: "server.listen", line: nil,
-                message: "refusing to listen on \(config.server.host), which is not a loopback address, without authentication; listen on 127.0.0.1 (auth tokens come in a later version)"
-            ))
-        }
         guard issues.isEmpty else { throw ConfigError(issues) }
         return config
     }
@@ -61,6 +55,9 @@ enum ConfigLoader {
             if let (host, port) = splitListen(listen) {
                 server.host = host
                 server.port = port
+                if !server.isLoopback {
+                    reader.issue("listen", "refusing to listen on \(host), which is not a loopback address, without authentication; listen on 127.0.0.1 (auth tokens come in a later version)")
+                }
             } else {
                 reader.issue("listen", "expected host:port like \"127.0.0.1:8080\" (port 0 picks a free one), got \"\(listen)\"")
             }

@@ -59,17 +59,7 @@ extension ConfigNode {
             case .singleQuoted, .doubleQuoted, .literal, .folded:
                 value = .string(scalar.string)
             default:
-                if node.null != nil {
-                    value = .null
-                } else if let bool = node.bool {
-                    value = .bool(bool)
-                } else if let int = node.int {
-                    value = .number(Double(int))
-                } else if let float = node.float, float.isFinite {
-                    value = .number(float)
-                } else {
-                    value = .string(scalar.string)
-                }
+                value = Self.coreSchema(scalar.string)
             }
             return ConfigNode(value: value, line: line)
         case .sequence(let sequence):
@@ -87,10 +77,44 @@ extension ConfigNode {
                     issues.append(ConfigIssue(path: childPath, line: keyNode.mark?.line, message: "duplicate key"))
                     continue
                 }
-                members.append((key, convert(valueNode, path: childPath, issues: &issues)))
+                var child = convert(valueNode, path: childPath, issues: &issues)
+                // A block mapping or list starts on the line after its key: point at the key.
+                switch child.value {
+                case .object, .array: child.line = keyNode.mark?.line ?? child.line
+                default: break
+                }
+                members.append((key, child))
             }
             return ConfigNode(value: .object(members), line: line)
         }
+    }
+
+    /// YAML 1.2 core schema for plain scalars: `null`/`~`/empty, `true`/`false`, decimal, `0o`
+    /// octal and `0x` hex integers, floats, `.inf`, `.nan`. Everything else is a string — so
+    /// `no`, `on` and `010` stay what they look like (YAML 1.1 would make them false, true and 8).
+    static func coreSchema(_ text: String) -> Value {
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        default: break
+        }
+        let body = text.hasPrefix("-") || text.hasPrefix("+") ? text.dropFirst() : Substring(text)
+        let sign: Double = text.hasPrefix("-") ? -1 : 1
+        if !body.isEmpty, body.allSatisfy(\.isASCIIDigit), let number = Double(body) { return .number(sign * number) }
+        if text.hasPrefix("0o"), let number = Int(text.dropFirst(2), radix: 8) { return .number(Double(number)) }
+        if text.hasPrefix("0x"), let number = Int(text.dropFirst(2), radix: 16) { return .number(Double(number)) }
+        switch body.lowercased() {
+        case ".inf": return .number(sign * .infinity)
+        case ".nan": return .number(.nan)
+        default: break
+        }
+        let isFloat = body.contains { $0 == "." || $0 == "e" || $0 == "E" }
+            && body.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }
+        if isFloat, let number = Double(body), body.first?.isASCIIDigit == true || body.first == "." {
+            return .number(sign * number)
+        }
+        return .string(text)
     }
 
     private static func line(of error: YamlError) -> Int? {
@@ -114,4 +138,8 @@ extension ConfigNode {
             self.init(value: .object(object.map { (key: $0.key, value: ConfigNode(json: $0.value)) }), line: nil)
         }
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -81,6 +81,13 @@ struct ConfigReader {
         return duration
     }
 
+    /// Hands over the issues found so far without judging unread keys: for a mapping that was
+    /// rejected as a whole (its keys were never looked at, so "unknown" would be wrong).
+    mutating func abandon(into issues: inout [ConfigIssue]) {
+        issues += self.issues
+        self.issues = []
+    }
+
     /// Reports every key that was never read: unknown keys are errors, not silently ignored.
     mutating func finish(into issues: inout [ConfigIssue], known: [String]? = nil) {
         for member in members where !read.contains(member.key) {

@@ -26,10 +26,7 @@ extension ConfigLoader {
             definition.stages = list(stages, path: reader.childPath("stages"), issues: &issues) { node, path, index, issues in
                 stage(node, path: path, index: index, kinds: kinds, issues: &issues)
             }
-            var names = Set<String>()
-            for (index, stage) in definition.stages.enumerated() where !names.insert(stage.name).inserted {
-                issues.append(ConfigIssue(path: "\(path).stages[\(index)].name", line: nil, message: "duplicate stage name \"\(stage.name)\""))
-            }
+            duplicateStageNames(stages, path: reader.childPath("stages"), issues: &issues)
         }
         if let outputs = reader.node("outputs") {
             definition.outputs = list(outputs, path: reader.childPath("outputs"), issues: &issues) { node, path, _, issues in
@@ -39,6 +36,30 @@ extension ConfigLoader {
         if definition.outputs.isEmpty { definition.outputs = [.memory(capacity: 1000)] }
         reader.finish(into: &issues, known: ["autostart", "buffer", "ingest", "stages", "outputs"])
         return issues.count == before ? definition : nil
+    }
+
+    /// Stage names are metric labels and must be unique; checked on the raw list so a stage that
+    /// failed validation does not shift the reported index.
+    private static func duplicateStageNames(_ stages: ConfigNode, path: String, issues: inout [ConfigIssue]) {
+        guard case .array(let items) = stages.value else { return }
+        var seen = Set<String>()
+        for (index, item) in items.enumerated() {
+            guard case .object(let members) = item.value else { continue }
+            // The name as the stage will have it: explicit, or the default KIND-N.
+            let explicit = members.first { $0.key == "name" }
+            let name: String
+            if let explicit, case .string(let text) = explicit.value.value {
+                name = text
+            } else if let kind = members.first(where: { stageKinds.contains($0.key) }) {
+                name = "\(kind.key)-\(index + 1)"
+            } else {
+                continue
+            }
+            if !seen.insert(name).inserted {
+                let line = explicit?.value.line ?? item.line
+                issues.append(ConfigIssue(path: "\(path)[\(index)].name", line: line, message: "duplicate stage name \"\(name)\""))
+            }
+        }
     }
 
     private static func list<T>(
@@ -67,6 +88,8 @@ extension ConfigLoader {
             reader.issue(nil, kinds.isEmpty
                 ? "a stage needs exactly one of \(available.joined(separator: ", "))"
                 : "a stage has exactly one kind, found \(kinds.joined(separator: " and "))")
+            // Read the keys that are right so that only the wrong ones are reported as unknown.
+            for key in ["name", "workers", "buffer", "ordered"] + kinds { _ = reader.node(key) }
             reader.finish(into: &issues, known: ["name", "workers", "buffer", "ordered"] + available)
             return nil
         }
@@ -203,7 +226,9 @@ extension ConfigLoader {
         var reader = ConfigReader(node, path: path, issues: &issues)
         let kinds = reader.keys
         guard kinds.count == 1, let kind = kinds.first else {
-            reader.issue(nil, "an output has exactly one of memory, file, stdout")
+            // (A value that is not a mapping at all was already reported as such.)
+            if case .object = node.value { reader.issue(nil, "an output has exactly one of memory, file, stdout") }
+            reader.abandon(into: &issues)
             return nil
         }
         let body = reader.node(kind)!

@@ -34,7 +34,7 @@ struct Router: Sendable {
             if route.method == request.method || (request.method == "HEAD" && route.method == "GET") {
                 return route.handler(request, parameters)
             }
-            allowed.append(route.method)
+            if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         if !allowed.isEmpty { return APIError.methodNotAllowed(request.method, allowed: allowed).response }
         return APIError.notFound("no endpoint \(request.path); see the README for the API").response

@@ -27,7 +27,11 @@ final class RecentKeys: Sendable {
             while let first = state.expiries.elements.first, first.value <= now {
                 state.expiries.removeFirst()
             }
-            if let expiry = state.expiries[key], expiry > now { return false }
+            if let expiry = state.expiries[key] {
+                if expiry > now { return false }
+                // Expired but not yet swept (clock readings can arrive out of order): replace it.
+                state.expiries.removeValue(forKey: key)
+            }
             if state.expiries.count >= maxKeys {
                 state.expiries.removeFirst()
                 state.evictions += 1

@@ -10,7 +10,7 @@ enum Timestamps {
             return number > 1e11 ? number / 1000 : number
         case .string(let text):
             if let seconds = rfc3339(text) { return seconds }
-            if let number = Double(text) { return number > 1e11 ? number / 1000 : number }
+            if let number = Double(text), number.isFinite { return number > 1e11 ? number / 1000 : number }
             throw StageError("'\(text)' is not an RFC 3339 timestamp or epoch seconds")
         default:
             throw StageError("a timestamp must be a number or an RFC 3339 string, got \(value.typeName)")
