@@ -272,18 +272,18 @@ chttp_pending *chttp_suspend(chttp_request *request) {
 void chttp_resume(chttp_pending *pending, const chttp_response *response) {
     if (!pending) return;
     owned_response *answer = copy_response(response);
+    chttp_server *server = pending->server;
+    struct MHD_Connection *connection = pending->connection;
     pthread_mutex_lock(&pending->lock);
-    // Count it answered before unlocking: once unlocked, the connection may complete and free
-    // `pending` on its own thread.
-    atomic_fetch_sub(&pending->server->pending, 1);
     pending->answer = answer;
-    if (pending->state == SUSPENDED) {
-        pending->state = RESUMED;
-        MHD_resume_connection(pending->connection);
-    } else {
-        pending->state = ANSWERED_EARLY;
-    }
+    int resume = pending->state == SUSPENDED;
+    pending->state = resume ? RESUMED : ANSWERED_EARLY;
     pthread_mutex_unlock(&pending->lock);
+    // From here on `pending` may be freed by the connection's thread: touch only copies. The
+    // connection itself stays valid until it is resumed (libmicrohttpd never frees a suspended
+    // connection), and it is resumed only here.
+    atomic_fetch_sub(&server->pending, 1);
+    if (resume) MHD_resume_connection(connection);
 }
 
 uint64_t chttp_pending_requests(const chttp_server *server) {
@@ -304,6 +304,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
     request_state *state = *con_cls;
     if (state) {
         if (state->pending) {
+            // Wait out a chttp_resume still inside its critical section before freeing.
+            pthread_mutex_lock(&state->pending->lock);
+            pthread_mutex_unlock(&state->pending->lock);
             free_response(state->pending->answer);
             pthread_mutex_destroy(&state->pending->lock);
             free(state->pending);
