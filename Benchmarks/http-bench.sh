@@ -21,7 +21,8 @@ duration=5 runs=3 connections=32 batch=100
 # P6's pipeline buffer: ingestion outruns the pipeline, so events wait in it (0.7–3 M at the
 # end of a run, about 1 KB each); 5 M keeps a run clear of 429s. P6_BUFFER=20000 measures the
 # steady state under backpressure instead (429s instead of a backlog; the same events/s here),
-# but see docs/BENCHMARKS.md: streamd's suspend/resume slow path can crash then (2026-11-25).
+# (docs/BENCHMARKS.md: this is how a use-after-free in the suspend/resume path was found and
+# verified fixed, 2026-11-25).
 p6_buffer=${P6_BUFFER:-5000000}
 cores=$(nproc)
 
