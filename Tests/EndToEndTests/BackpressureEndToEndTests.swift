@@ -7,14 +7,9 @@ import Testing
     /// A pipeline whose only output is a FIFO the test reads only when it wants to: a truly slow
     /// consumer, so the pipeline backs up to its input and ingestion must answer 429.
     @Test func fullPipelineAnswers429AndRetriesNeitherLoseNorDuplicate() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-bp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let fifo = directory.appendingPathComponent("slow.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
-        #expect(reader >= 0)
-        defer { close(reader) }
+        let slow = try SlowOutput("bp")
+        defer { withExtendedLifetime(slow) {} }  // the read end stays open until the test ends
+        let (directory, fifo, reader) = (slow.directory, slow.path, slow.reader)
         let daemon = try StreamdProcess(config: """
             server:
               listen: "LISTEN"
@@ -81,13 +76,9 @@ import Testing
     /// with 32 of them waiting out a 2 s `max_wait`, `/healthz` still answers at once, and each
     /// waiting request ends in 429 after about `max_wait`.
     @Test func waitingRequestsDoNotBlockTheHTTPThreads() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-park-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let fifo = directory.appendingPathComponent("out.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
-        defer { close(reader) }
+        let slow = try SlowOutput("park")
+        defer { withExtendedLifetime(slow) {} }  // the read end stays open until the test ends
+        let (directory, fifo, reader) = (slow.directory, slow.path, slow.reader)
         let daemon = try StreamdProcess(config: """
             server:
               listen: "LISTEN"

@@ -30,13 +30,9 @@ import Testing
     /// While SIGTERM drains a pipeline stuck on a slow output, readiness and ingestion answer
     /// 503; once the output catches up, the drain completes and the process exits 0.
     @Test func drainingDaemonAnswers503UntilItExits() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-drain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let fifo = directory.appendingPathComponent("out.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
-        defer { close(reader) }
+        let slow = try SlowOutput("drain")
+        defer { withExtendedLifetime(slow) {} }  // the read end stays open until the test ends
+        let (directory, fifo, reader) = (slow.directory, slow.path, slow.reader)
         let daemon = try StreamdProcess(config: """
             server:
               listen: "LISTEN"
