@@ -123,23 +123,18 @@ static int is_ambiguous(struct MHD_Connection *connection) {
            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
 }
 
-static enum MHD_Result answer_ambiguous(struct MHD_Connection *connection) {
+/// Answers with one of the bridge's own JSON errors (same shape as the API's), optionally asking
+/// the client to close the connection.
+static enum MHD_Result answer_json(struct MHD_Connection *connection, unsigned status, const char *body, int close) {
     chttp_response response = {0};
-    response.status = 400;
+    response.status = status;
     response.content_type = "application/json";
-    response.body = (const uint8_t *)ambiguous_body;
-    response.body_length = sizeof(ambiguous_body) - 1;
-    response.header_names[0] = "Connection";
-    response.header_values[0] = "close";
-    return queue(connection, &response);
-}
-
-static enum MHD_Result answer_too_large(struct MHD_Connection *connection) {
-    chttp_response response = {0};
-    response.status = 413;
-    response.content_type = "application/json";
-    response.body = (const uint8_t *)too_large_body;
-    response.body_length = sizeof(too_large_body) - 1;
+    response.body = (const uint8_t *)body;
+    response.body_length = strlen(body);
+    if (close) {
+        response.header_names[0] = "Connection";
+        response.header_values[0] = "close";
+    }
     return queue(connection, &response);
 }
 
@@ -158,13 +153,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         *con_cls = state;
         if (is_ambiguous(connection)) {
             state->too_large = 2;
-            return answer_ambiguous(connection);
+            return answer_json(connection, 400, ambiguous_body, 1);
         }
         const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > server->config.max_body_bytes) {
             state->too_large = 1;
             atomic_fetch_add(&server->oversized, 1);
-            return answer_too_large(connection);
+            return answer_json(connection, 413, too_large_body, 0);
         }
         return MHD_YES;
     }
@@ -211,7 +206,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return result;
     }
     if (state->too_large == 2) return MHD_YES;  // already answered: ambiguous framing
-    if (state->too_large) return answer_too_large(connection);
+    if (state->too_large) return answer_json(connection, 413, too_large_body, 0);
     chttp_request request = {
         .method = method,
         .path = url,
@@ -244,12 +239,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!request.responded) {
         static const char unanswered[] =
             "{\"error\":{\"code\":\"internal_error\",\"message\":\"the request was not answered\"}}";
-        chttp_response response = {0};
-        response.status = 500;
-        response.content_type = "application/json";
-        response.body = (const uint8_t *)unanswered;
-        response.body_length = sizeof(unanswered) - 1;
-        return queue(connection, &response);
+        return answer_json(connection, 500, unanswered, 0);
     }
     return (enum MHD_Result)request.queue_result;
 }

@@ -91,13 +91,7 @@ import Testing
                   - file: { path: "\(fifo)" }
             """, directory: directory)
         let client = daemon.client
-        let padding = String(repeating: "z", count: 4000)
-        let fillDeadline = Date().addingTimeInterval(30)
-        var full = false
-        while !full, Date() < fillDeadline {
-            full = try client.post("/v1/pipelines/stuck/events", json: #"{"pad": "\#(padding)"}"#).status == 429
-        }
-        #expect(full)
+        #expect(try SlowOutput.fill(client, pipeline: "stuck") != nil)
         let statuses = StatusList()
         let waiters = (0..<32).map { _ in
             Thread { statuses.append((try? client.post("/v1/pipelines/stuck/events", json: "{}"))?.status ?? 0) }

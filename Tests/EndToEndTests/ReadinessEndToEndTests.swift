@@ -46,15 +46,7 @@ import Testing
             """, directory: directory)
         let client = daemon.client
         // Fill the FIFO (64 KiB) and the pipeline's buffers with events nobody reads yet.
-        let padding = String(repeating: "y", count: 4000)
-        var accepted = 0
-        let fillDeadline = Date().addingTimeInterval(30)
-        while Date() < fillDeadline {
-            let response = try client.post("/v1/pipelines/stuck/events", json: #"{"pad": "\#(padding)"}"#)
-            if response.status == 429 { break }
-            #expect(response.status == 202)
-            accepted += 1
-        }
+        let accepted = try #require(try SlowOutput.fill(client, pipeline: "stuck"))
         kill(daemon.process.processIdentifier, SIGTERM)
         let notReady = try DaemonEndToEndTests.eventually { () -> HTTPTestClient.Response? in
             let response = try client.get("/readyz")

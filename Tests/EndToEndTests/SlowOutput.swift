@@ -18,6 +18,22 @@ final class SlowOutput {
         guard reader >= 0 else { throw HTTPTestClient.ClientError(description: "open fifo failed: errno \(errno)") }
     }
 
+    /// Posts padded single events to `pipeline` until it answers 429 (at most 30 s), filling the
+    /// FIFO and the pipeline's buffers; returns how many were accepted, `nil` if it never filled.
+    static func fill(_ client: HTTPTestClient, pipeline: String) throws -> Int? {
+        let body = #"{"pad": "\#(String(repeating: "p", count: 4000))"}"#
+        let deadline = Date().addingTimeInterval(30)
+        var accepted = 0
+        while Date() < deadline {
+            switch try client.post("/v1/pipelines/\(pipeline)/events", json: body).status {
+            case 202: accepted += 1
+            case 429: return accepted
+            case let status: throw HTTPTestClient.ClientError(description: "filling \(pipeline): unexpected \(status)")
+            }
+        }
+        return nil
+    }
+
     deinit {
         close(reader)
         try? FileManager.default.removeItem(at: directory)
