@@ -33,6 +33,9 @@ run: setup
 	@echo "  curl -s -X POST localhost:8080/v1/pipelines/web-events/events -H 'Content-Type: application/json' \\"
 	@echo "       -d '{\"timestamp\": 1634567890, \"user_id\": \"user1\", \"event_type\": \"click\", \"data\": {\"page\": \"home\"}}'"
 	@echo "  curl -s 'localhost:8080/v1/pipelines/web-events/output?limit=5'"
+	@echo "  printf '{\"timestamp\": %s, \"source\": \"server1\", \"value\": 90}\\n' \$$(date +%s.%N) | \\"
+	@echo "       curl -s -X POST localhost:8080/v1/pipelines/metrics/events -H 'Content-Type: application/x-ndjson' --data-binary @-"
+	@echo "  curl -s localhost:8080/v1/pipelines/metrics/windows; curl -s localhost:8080/v1/alerts"
 	@echo "  curl -s localhost:8080/v1/metrics"
 	@echo ""
 	@$$($(SWIFT) build --show-bin-path)/streamd run --config $(CONFIG)

@@ -28,7 +28,10 @@ let package = Package(
     targets: [
         .target(
             name: "StreamKit",
-            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "StreamKitTesting", dependencies: ["StreamKit"], swiftSettings: swiftSettings),
@@ -56,13 +59,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A tiny HTTP/1.1 listener that records requests: the receiving end of webhooks and the
+        // http output in tests.
+        .target(name: "TestHTTPListener", path: "Tests/Support/TestHTTPListener", swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamdTests",
-            dependencies: ["streamd", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "streamd", "TestHTTPListener", .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Black-box tests of the real binary over HTTP (built by `swift test` as a product).
-        .testTarget(name: "EndToEndTests", swiftSettings: swiftSettings),
+        // (streamd is linked only to check webhook signatures with its HMAC, itself tested
+        // against the RFC 4231 vectors.)
+        .testTarget(name: "EndToEndTests", dependencies: ["TestHTTPListener", "streamd"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamKitTests",
             dependencies: ["StreamKit", "StreamKitTesting", "StreamKitExamples"],

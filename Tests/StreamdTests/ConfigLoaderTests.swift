@@ -1,12 +1,13 @@
 import Foundation
 import OrderedCollections
+import StreamKit
 import Testing
 
 @testable import streamd
 
 // MARK: - Expected messages
 
-private let stageKindList = "filter, set, remove, rename, parse_timestamp, lookup, sample, dedupe"
+private let stageKindList = "filter, set, remove, rename, parse_timestamp, lookup, sample, dedupe, window, alert"
 
 private func durationMessage(_ text: String) -> String {
     "expected a duration like \"250ms\", \"2s\" or \"5m\", got \"\(text)\""
@@ -33,6 +34,9 @@ struct ConfigCase: Sendable, CustomTestStringConvertible {
     let yaml: String
     let issues: [ConfigIssue]
     init(_ yaml: String, _ issues: ConfigIssue...) {
+        self.init(yaml, issues: issues)
+    }
+    init(_ yaml: String, issues: [ConfigIssue]) {
         self.yaml = yaml
         self.issues = issues
     }
@@ -151,7 +155,7 @@ private let unknownKeyCases: [ConfigCase] = [
               - memory: {}
               - stdot: {}
         """,
-        issue("pipelines.p.outputs[1].stdot", 5, "unknown output; use memory, file or stdout")),
+        issue("pipelines.p.outputs[1].stdot", 5, "unknown output; use memory, file, stdout or http")),
     ConfigCase(
         """
         pipelines:
@@ -237,18 +241,58 @@ private let badDurationCases: [ConfigCase] = [
 
 /// Features of the schema that this version rejects rather than ignores.
 private let notAvailableCases: [ConfigCase] = [
-    ConfigCase("hooks: {}", issue("hooks", 1, "alert hooks are not available in this version of streamd")),
-    ConfigCase("hooks: { note: { log: { level: warning } } }", issue("hooks", 1, "alert hooks are not available in this version of streamd")),
     ConfigCase("server:\n  auth: { tokens: [] }", issue("server.auth", 2, "authentication is not available in this version of streamd")),
+]
+
+/// Window and alert stages: every mistake named at its field.
+private func windowCase(_ window: String, _ issues: ConfigIssue...) -> ConfigCase {
+    ConfigCase("pipelines:\n  p:\n    stages:\n      - name: w\n        window: \(window)\n", issues: issues)
+}
+
+private let windowAlertCases: [ConfigCase] = [
+    windowCase("{ size: \"2s\", aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.type", 5, "a window needs a type: tumbling, sliding or session")),
+    windowCase("{ type: hopping, size: \"2s\", aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.type", 5, "expected tumbling, sliding or session, got \"hopping\"")),
+    windowCase("{ type: sliding, size: \"2s\", aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.type", 5, "a sliding window needs a size and a slide")),
+    windowCase("{ type: sliding, size: \"2s\", slide: \"3s\", aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.slide", 5, "the slide must not be longer than the size")),
+    windowCase("{ type: sliding, size: \"2s\", slide: 10, aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.slide", 5, "size and slide must both be durations or both be event counts")),
+    windowCase("{ type: tumbling, size: \"-2s\", aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.size", 5, "expected a positive duration like \"2s\" or a whole number of events"),
+               issue("pipelines.p.stages[0].window.type", 5, "a tumbling window needs a size")),
+    windowCase("{ type: session, aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window.type", 5, "a session window needs a positive gap, like gap: \"30s\"")),
+    windowCase("{ type: tumbling, size: \"2s\" }",
+               issue("pipelines.p.stages[0].window", 5, "a window needs aggregates, like { count: 'count()', avg_value: 'avg(.value)' }")),
+    windowCase("{ type: tumbling, size: \"2s\", aggregates: { m: 'median(.v)' } }",
+               issue("pipelines.p.stages[0].window.aggregates.m", 5,
+                     "unknown aggregate 'median' at column 1; use one of count, sum, avg, min, max, first, last, distinct_count, quantile, p50, p90, p95, p99")),
+    windowCase("{ type: tumbling, size: \"2s\", aggregates: { q: 'quantile(.v, 2)' } }",
+               issue("pipelines.p.stages[0].window.aggregates.q", 5,
+                     "quantile takes a value and a number from 0 to 1, like 'quantile(.value, 0.99)' (column 1)")),
+    windowCase("{ type: tumbling, size: \"2s\", aggregates: { count: 'sum(.v)' } }",
+               issue("pipelines.p.stages[0].window.aggregates.count", 5,
+                     "\"count\" is the number of events in every window result; only 'count()' may use that name")),
+    windowCase("{ type: tumbling, size: \"2s\", aggregates: { final: 'count()' } }",
+               issue("pipelines.p.stages[0].window.aggregates.final", 5, "\"final\" is a field of every window result; choose another name")),
+    windowCase("{ type: tumbling, size: \"2s\", allowed_lateness: \"1s\", aggregates: { n: 'count()' } }",
+               issue("pipelines.p.stages[0].window", 5, "max_out_of_orderness and allowed_lateness apply to event time: set time_field")),
+    windowCase("{ type: tumbling, size: \"2s\", aggregates: { n: 'count()' }, group: [.a] }",
+               issue("pipelines.p.stages[0].window.group", 5, "unknown key")),
+    windowCase("{ type: tumbling, size: \"2s\", aggregates: { n: 'count()' }, group_bu: [.a] }",
+               issue("pipelines.p.stages[0].window.group_bu", 5, "unknown key; did you mean 'group_by'?")),
     ConfigCase(
         """
         pipelines:
           p:
             stages:
-              - name: w
-                window: { type: tumbling, size: "2s", aggregates: { count: 'count()' } }
+              - window: { type: tumbling, size: "2s", aggregates: { n: 'count()' } }
+                workers: 2
         """,
-        issue("pipelines.p.stages[0].window", 5, "the window stage kind is not available in this version of streamd")),
+        issue("pipelines.p.stages[0].workers", 5, "a window stage keeps state in order and runs on one worker")),
     ConfigCase(
         """
         pipelines:
@@ -257,15 +301,21 @@ private let notAvailableCases: [ConfigCase] = [
               - filter: '.ok'
               - alert: { when: 'count > 5', hooks: [ops] }
         """,
-        issue("pipelines.p.stages[1].alert", 5, "the alert stage kind is not available in this version of streamd")),
+        issue("pipelines.p.stages[1].alert.hooks[0]", 5, "unknown hook \"ops\" (no hooks are defined under hooks:)")),
     ConfigCase(
         """
+        hooks:
+          opz: { log: {} }
         pipelines:
           p:
-            outputs:
-              - http: { url: "http://127.0.0.1:9000/ingest" }
+            stages:
+              - alert: { when: 'count > 5', hooks: [ops], for: 0 }
         """,
-        issue("pipelines.p.outputs[0].http", 4, "the http output is not available in this version of streamd")),
+        issue("pipelines.p.stages[0].alert.for", 6, "expected a number of consecutive matching results (1 or more) or a duration like \"1m\""),
+        issue("pipelines.p.stages[0].alert.hooks[0]", 6, "unknown hook \"ops\" (defined: opz); did you mean 'opz'?")),
+    ConfigCase(
+        "pipelines:\n  p:\n    stages:\n      - alert: { hooks: [] }\n",
+        issue("pipelines.p.stages[0].alert", 4, "an alert needs a condition, like when: 'avg_value > 75 && count >= 5'")),
 ]
 
 /// Expression syntax and compile errors: the message has the column and the expression.
@@ -361,6 +411,8 @@ private let badDurationTexts = [
         case .lookup(let key, let target, let table, _): "lookup \(key.source) -> \(target) (\(table.count) entries)"
         case .sample(let rate): "sample \(rate)"
         case .dedupe(let keys, let window, let maxKeys): "dedupe \(keys.map(\.source).joined(separator: ", ")) within \(window) max \(maxKeys)"
+        case .window(let window): "window \(window.spec.shape) by \(window.groupBy.map(\.description).joined(separator: ", "))"
+        case .alert(let alert): "alert \(alert.condition.source) -> \(alert.hooks.joined(separator: ", "))"
         case .custom(let kind, _): "custom \(kind)"
         }
     }
@@ -380,9 +432,17 @@ private let badDurationTexts = [
         #expect(config.stateDirectory == ".state")
         #expect(config.shutdownTimeout == .seconds(10))
         #expect(config.log == LogConfig(level: "info", format: .logfmt))
-        #expect(config.pipelines.map(\.name) == ["web-events", "http-errors"])
+        #expect(config.pipelines.map(\.name) == ["metrics", "web-events", "http-errors"])
+        #expect(config.hooks.map(\.name) == ["note"])
 
-        let web = try #require(config.pipelines.first)
+        let metrics = config.pipelines[0]
+        #expect(metrics.stages.map { Self.summary($0.kind) } == [
+            "filter exists(.source) && exists(.timestamp) && .value >= 0",
+            "window sliding(size: 2.0 seconds, slide: 0.5 seconds) by .source",
+            "alert avg_value > 75 && count >= 5 -> note",
+        ])
+
+        let web = config.pipelines[1]
         #expect(web.autostart)
         #expect(web.buffer == 1024)
         #expect(web.ingestMaxWait == .milliseconds(100))
@@ -405,7 +465,7 @@ private let badDurationTexts = [
         #expect(web.outputs == [.memory(capacity: 1000)])
         #expect(web.source.objectValue?["buffer"] == 1024, "the definition is kept as given")
 
-        let errors = config.pipelines[1]
+        let errors = config.pipelines[2]
         #expect(errors.buffer == 4096)
         #expect(errors.ingestMaxWait == .milliseconds(100))
         #expect(errors.stages.map(\.name) == ["errors-only", "label", "once-a-minute"])
@@ -567,8 +627,8 @@ private let badDurationTexts = [
     @Test func outputWithZeroOrTwoKinds() {
         let none = Self.issues("pipelines:\n  p:\n    outputs:\n      - {}")
         let two = Self.issues("pipelines:\n  p:\n    outputs:\n      - { memory: {}, stdout: {} }")
-        #expect(none == [issue("pipelines.p.outputs[0]", 4, "an output has exactly one of memory, file, stdout")])
-        #expect(two == [issue("pipelines.p.outputs[0]", 4, "an output has exactly one of memory, file, stdout")])
+        #expect(none == [issue("pipelines.p.outputs[0]", 4, "an output has exactly one of memory, file, stdout, http")])
+        #expect(two == [issue("pipelines.p.outputs[0]", 4, "an output has exactly one of memory, file, stdout, http")])
     }
 
     @Test(arguments: outOfRangeCases)
@@ -584,6 +644,55 @@ private let badDurationTexts = [
     @Test(arguments: notAvailableCases)
     func notAvailableInThisVersion(_ testCase: ConfigCase) {
         #expect(Self.issues(testCase.yaml) == testCase.issues)
+    }
+
+    @Test(arguments: windowAlertCases)
+    func windowAndAlertMistakes(_ testCase: ConfigCase) {
+        #expect(Self.issues(testCase.yaml) == testCase.issues)
+    }
+
+    @Test func windowAndAlertDefinitions() throws {
+        let definition = try Self.pipeline("""
+            hooks:
+              ops: { log: {} }
+            pipelines:
+              m:
+                stages:
+                  - name: w
+                    window:
+                      type: sliding
+                      size: "2s"
+                      slide: "500ms"
+                      time_field: .ts
+                      max_out_of_orderness: "1s"
+                      allowed_lateness: "250ms"
+                      idle_timeout: "5s"
+                      group_by: [.source, .data.host]
+                      max_keys: 10
+                      aggregates: { count: 'count()', s: 'sum(.v)', a: 'avg(.v * 2)', lo: 'min(.v)', hi: 'max(.v)',
+                                    f: 'first(.v)', l: 'last(.v)', d: 'distinct_count(.user)', q: 'quantile(.v, 0.9)', p: 'p99(.v)' }
+                  - name: c
+                    window: { type: sliding, size: 100, slide: 10, aggregates: { n: 'count()' } }
+                  - name: a
+                    alert: { when: 'avg_value > 75', for: "1m", cooldown: "30s", repeat_interval: "10m", hooks: [ops] }
+            """)
+        guard case .window(let window) = definition.stages[0].kind, case .window(let counted) = definition.stages[1].kind,
+            case .alert(let alert) = definition.stages[2].kind
+        else {
+            Issue.record("wrong stage kinds")
+            return
+        }
+        #expect(window.spec == WindowSpec(.sliding(size: .seconds(2), slide: .milliseconds(500)),
+                                          time: .event(maxOutOfOrderness: .seconds(1), allowedLateness: .milliseconds(250)),
+                                          maxKeys: 10, idleTimeout: .seconds(5)))
+        #expect(window.timeField?.description == ".ts")
+        #expect(window.groupBy.map(\.keyName) == ["source", "data.host"])
+        #expect(window.aggregates.map(\.name) == ["count", "s", "a", "lo", "hi", "f", "l", "d", "q", "p"])
+        #expect(window.aggregates.map(\.function) == [.count, .sum, .avg, .min, .max, .first, .last, .distinctCount, .quantile(0.9), .quantile(0.99)])
+        #expect(window.aggregates[2].argument?.source == "(.v * 2)")
+        #expect(counted.spec.shape == .slidingCount(size: 100, slide: 10) && counted.spec.time == .processing)
+        #expect(alert.hold == .duration(.seconds(60)) && alert.cooldown == .seconds(30) && alert.repeatInterval == .seconds(600))
+        #expect(alert.hooks == ["ops"] && alert.condition.source == "avg_value > 75")
     }
 
     @Test(arguments: badListens)
@@ -695,7 +804,7 @@ private let badDurationTexts = [
         #expect(issues == [expected])
     }
 
-    @Test func stageWithAKindAndALaterKind() {
+    @Test func stageWithTwoKindsOneOfThemWindow() {
         let issues = Self.issues("pipelines:\n  p:\n    stages:\n      - { filter: '.x', window: {} }")
         #expect(issues.first == issue("pipelines.p.stages[0]", 4, "a stage has exactly one kind, found filter and window"))
     }
@@ -817,13 +926,13 @@ private let badDurationTexts = [
             issue("server.listen", 2, listenMessage("nonsense")),
             issue("server.threads", 3, "expected a whole number from 1 to 64, got 0"),
             issue("shutdown_timeout", 4, durationMessage("5 minutes")),
-            issue("hooks", 5, "alert hooks are not available in this version of streamd"),
             issue("pipelines.Bad", 7, pipelineNameMessage("Bad")),
             issue("pipelines.Bad.stages[0].filter", 7, "\(Self.expressionError("((")!) in '(('"),
             issue("pipelines.good.buffer", 9, "expected a whole number from 1 to 10000000, got 0"),
             issue("pipelines.good.stages[0].sample", 12, "expected the fraction of events to keep, above 0 and at most 1"),
-            issue("pipelines.good.stages[1].window", 13, "the window stage kind is not available in this version of streamd"),
-            issue("pipelines.good.outputs[0].http", 15, "the http output is not available in this version of streamd"),
+            issue("pipelines.good.stages[1].window", 13, "a window needs aggregates, like { count: 'count()', avg_value: 'avg(.value)' }"),
+            issue("pipelines.good.stages[1].window.type", 13, "a window needs a type: tumbling, sliding or session"),
+            issue("pipelines.good.outputs[0].http", 15, "an http output needs a url: an http:// or https:// URL"),
             issue("pipelines.good.extra", 16, "unknown key"),
             issue("statedir", 17, "unknown key; did you mean 'state_dir'?"),
         ]

@@ -1,6 +1,7 @@
 /// A point-in-time copy of one stage's metrics. Encodes with the daemon's snake_case keys.
 ///
-/// Conservation: `received == emitted + filtered + failed + inFlight`.
+/// Conservation: `received == emitted + filtered + failed + inFlight`; for a window stage, whose
+/// `emitted` counts window results, `received == aggregated + filtered + failed + inFlight`.
 public struct StageMetricsSnapshot: Codable, Sendable, Equatable {
     public struct Latency: Codable, Sendable, Equatable {
         public var p50: Double
@@ -19,6 +20,8 @@ public struct StageMetricsSnapshot: Codable, Sendable, Equatable {
     public var filtered: Int
     /// Elements whose processing threw; each became a ``StageFailure``.
     public var failed: Int
+    /// Elements folded into windows (window stages only; 0 elsewhere).
+    public var aggregated: Int
     /// Received but not yet emitted, filtered or failed.
     public var inFlight: Int
     public var queueDepth: Int
@@ -35,7 +38,7 @@ public struct StageMetricsSnapshot: Codable, Sendable, Equatable {
     public var liveWorkers: Int
 
     enum CodingKeys: String, CodingKey {
-        case name, workers, received, emitted, filtered, failed
+        case name, workers, received, emitted, filtered, failed, aggregated
         case inFlight = "in_flight"
         case queueDepth = "queue_depth"
         case queueCapacity = "queue_capacity"

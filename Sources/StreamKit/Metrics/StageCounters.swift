@@ -7,6 +7,8 @@ final class WorkerCounters: Sendable {
     @usableFromInline
     enum Counter: Int, CaseIterable {
         case received, emitted, filtered, failed, backpressureNanoseconds
+        /// Elements folded into windows (aggregating stages, whose `emitted` counts results).
+        case aggregated
     }
 
     @usableFromInline let values = AtomicCounters(count: Counter.allCases.count)
@@ -34,11 +36,17 @@ public final class StageMetrics: Sendable {
     private let rates = Mutex(RateWindow())
     /// Workers currently alive; zero once the stage has finished or was cancelled.
     @usableFromInline let liveWorkers = Atomic<Int>(0)
+    /// Whether elements end up `aggregated` into results rather than emitted one for one.
+    let aggregating: Bool
 
     /// `counterSets` is the number of independently written counter sets (one per unordered worker).
     @usableFromInline
-    init(name: String, workers: Int, counterSets: Int, queue: @escaping @Sendable () -> (depth: Int, capacity: Int?)) {
+    init(
+        name: String, workers: Int, counterSets: Int, aggregating: Bool = false,
+        queue: @escaping @Sendable () -> (depth: Int, capacity: Int?)
+    ) {
         self.name = name
+        self.aggregating = aggregating
         self.workers = workers
         self.counters = (0..<counterSets).map { _ in WorkerCounters() }
         self.queue = queue
@@ -50,7 +58,7 @@ public final class StageMetrics: Sendable {
 
     /// Takes a sample for the rate window (the pipeline calls it once per second).
     func sampleRates(at seconds: Double) {
-        let completed = sum(.emitted) + sum(.filtered) + sum(.failed)
+        let completed = sum(aggregating ? .aggregated : .emitted) + sum(.filtered) + sum(.failed)
         rates.withLock { $0.add(seconds: seconds, total: completed) }
     }
 
@@ -60,6 +68,7 @@ public final class StageMetrics: Sendable {
         let emitted = sum(.emitted)
         let filtered = sum(.filtered)
         let failed = sum(.failed)
+        let aggregated = sum(.aggregated)
         let received = sum(.received)
         var buckets = [Int](repeating: 0, count: LatencyHistogram.bucketCount)
         var maximum = 0
@@ -74,7 +83,8 @@ public final class StageMetrics: Sendable {
             emitted: emitted,
             filtered: filtered,
             failed: failed,
-            inFlight: received - emitted - filtered - failed,
+            aggregated: aggregated,
+            inFlight: received - (aggregating ? aggregated : emitted) - filtered - failed,
             queueDepth: depth,
             queueCapacity: capacity,
             rate1s: rate1s,

@@ -16,6 +16,11 @@ struct StageRunning: Sendable {
         metrics = runner.metrics
         run = { try await runner.run(failures: $0) }
     }
+
+    init<Input, Key, Agg, Output>(_ runner: WindowStageRunner<Input, Key, Agg, Output>) {
+        metrics = runner.metrics
+        run = { try await runner.run(failures: $0) }
+    }
 }
 
 /// What processing one element came to.

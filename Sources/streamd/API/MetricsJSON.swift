@@ -10,6 +10,7 @@ enum MetricsJSON {
             "emitted": number(stage.emitted),
             "filtered": number(stage.filtered),
             "failed": number(stage.failed),
+            "aggregated": number(stage.aggregated),
             "in_flight": number(stage.inFlight),
             "queue_depth": number(stage.queueDepth),
             "queue_capacity": stage.queueCapacity.map(number) ?? .null,
@@ -21,6 +22,46 @@ enum MetricsJSON {
                 "p99": .number(stage.latencyMs.p99), "max": .number(stage.latencyMs.max),
             ],
             "backpressure_ms": .number(stage.backpressureMs),
+        ]
+    }
+
+    /// A window stage's figures (SPEC §3.4: open windows, late events, watermark lag).
+    static func window(_ monitor: WindowMonitor) -> JSONObject {
+        let status = monitor.status()
+        let stats = status?.stats ?? WindowStats()
+        return [
+            "open_windows": number(status?.openWindows ?? 0),
+            "open_keys": number(status?.openKeys ?? 0),
+            "events": number(stats.elements),
+            "late_events": number(stats.late),
+            "key_limit_rejections": number(stats.keyLimitRejections),
+            "invalid_values": number(monitor.invalidValues.value),
+            "results_final": number(stats.finalResults),
+            "results_partial": number(stats.partialResults),
+            "watermark": status?.watermark.map(JSONValue.number) ?? .null,
+            "watermark_lag_seconds": status?.watermarkLag.map(JSONValue.number) ?? .null,
+        ]
+    }
+
+    /// An alert stage's figures: how many keys fire now, transitions, hook deliveries.
+    static func alert(_ monitor: AlertMonitor) -> JSONObject {
+        let snapshot = monitor.snapshot
+        return [
+            "state": .string(snapshot.firing.isEmpty ? "ok" : "firing"),
+            "firing_keys": number(snapshot.firing.count),
+            "firings": number(snapshot.firings),
+            "resolutions": number(snapshot.resolutions),
+            "evaluations": number(snapshot.counters.evaluations),
+            "evaluation_errors": number(snapshot.counters.evaluationErrors),
+            "hook_deliveries": number(snapshot.counters.deliveries),
+            "hook_failures": number(snapshot.counters.deliveryFailures),
+        ]
+    }
+
+    static func hook(_ stats: AlertHookStats) -> JSONValue {
+        [
+            "hook": .string(stats.name), "delivered": number(stats.delivered), "failed": number(stats.failed),
+            "retries": number(stats.retries), "dropped": number(stats.dropped), "queued": number(stats.queued),
         ]
     }
 
@@ -37,7 +78,12 @@ enum MetricsJSON {
                 "queue_depth": number(metrics.queueDepth),
                 "queue_capacity": number(metrics.queueCapacity),
             ],
-            "stages": .array(metrics.stages.map(stage)),
+            "stages": .array(metrics.stages.map { snapshot in
+                guard case .object(var body) = stage(snapshot) else { return .null }
+                if let monitor = metrics.windows.first(where: { $0.stage == snapshot.name }) { body["window"] = .object(window(monitor)) }
+                if let monitor = metrics.alerts.first(where: { $0.stage == snapshot.name }) { body["alert"] = .object(alert(monitor)) }
+                return .object(body)
+            }),
             "outputs": .array(metrics.outputs.map { output in
                 ["output": .string(output.label), "sent": number(output.sent), "failed": number(output.failed), "retries": number(output.retries)]
             }),
@@ -51,6 +97,9 @@ extension Daemon {
     func metricsJSON() -> HTTPResponse {
         var pipelines: JSONObject = [:]
         for pipeline in registry.all { pipelines[pipeline.definition.name] = MetricsJSON.pipeline(pipeline.metrics()) }
-        return .json(200, ["version": .string(StreamdVersion.current), "pipelines": .object(pipelines)])
+        return .json(200, [
+            "version": .string(StreamdVersion.current), "pipelines": .object(pipelines),
+            "hooks": .array(alerts.hookStats.map(MetricsJSON.hook)),
+        ])
     }
 }

@@ -52,6 +52,7 @@ extension Daemon {
                 out.add("stage_emitted_total", "counter", "Events the stage passed on.", s, Double(stage.emitted))
                 out.add("stage_filtered_total", "counter", "Events the stage dropped on purpose.", s, Double(stage.filtered))
                 out.add("stage_failed_total", "counter", "Events whose processing failed.", s, Double(stage.failed))
+                out.add("stage_aggregated_total", "counter", "Events folded into windows.", s, Double(stage.aggregated))
                 out.add("stage_in_flight", "gauge", "Events being processed.", s, Double(stage.inFlight))
                 out.add("stage_queue_depth", "gauge", "Events waiting in the stage's buffer.", s, Double(stage.queueDepth))
                 out.add("stage_workers", "gauge", "Workers of the stage.", s, Double(stage.workers))
@@ -61,11 +62,45 @@ extension Daemon {
                     out.add("stage_latency_seconds", "gauge", "Per-event processing time quantiles.", s + [("quantile", quantile)], value / 1000)
                 }
             }
+            for window in metrics.windows {
+                let s = p + [("stage", window.stage)]
+                let status = window.status()
+                let stats = status?.stats ?? WindowStats()
+                out.add("window_open", "gauge", "Windows open now.", s, Double(status?.openWindows ?? 0))
+                out.add("window_open_keys", "gauge", "Keys with open windows.", s, Double(status?.openKeys ?? 0))
+                out.add("window_late_events_total", "counter", "Events whose windows had closed (sent to the errors log).", s, Double(stats.late))
+                out.add("window_key_limit_rejections_total", "counter", "Events refused because max_keys keys were open.", s, Double(stats.keyLimitRejections))
+                out.add("window_invalid_values_total", "counter", "Aggregate inputs skipped for their type.", s, Double(window.invalidValues.value))
+                out.add("window_results_total", "counter", "Window results emitted.", s + [("final", "true")], Double(stats.finalResults))
+                out.add("window_results_total", "counter", "Window results emitted.", s + [("final", "false")], Double(stats.partialResults))
+                if let lag = status?.watermarkLag {
+                    out.add("window_watermark_lag_seconds", "gauge", "How far the watermark is behind the clock.", s, lag)
+                }
+            }
+            for alert in metrics.alerts {
+                let s = p + [("stage", alert.stage)]
+                let snapshot = alert.snapshot
+                out.add("alert_firing_keys", "gauge", "Keys whose alert is firing.", s, Double(snapshot.firing.count))
+                out.add("alert_firings_total", "counter", "Transitions to firing.", s, Double(snapshot.firings))
+                out.add("alert_resolutions_total", "counter", "Transitions to resolved.", s, Double(snapshot.resolutions))
+                out.add("alert_evaluation_errors_total", "counter", "Results the condition could not be evaluated on.", s, Double(snapshot.counters.evaluationErrors))
+                out.add("alert_hook_deliveries_total", "counter", "Notifications delivered to hooks.", s, Double(snapshot.counters.deliveries))
+                out.add("alert_hook_failures_total", "counter", "Notifications hooks failed to take after retries.", s, Double(snapshot.counters.deliveryFailures))
+            }
             for output in metrics.outputs {
                 let o = p + [("output", output.label)]
                 out.add("output_sent_total", "counter", "Events written by the output.", o, Double(output.sent))
                 out.add("output_failed_total", "counter", "Events the output failed to write.", o, Double(output.failed))
+                out.add("output_retries_total", "counter", "Write attempts retried.", o, Double(output.retries))
             }
+        }
+        for hook in alerts.hookStats {
+            let h = [("hook", hook.name)]
+            out.add("hook_delivered_total", "counter", "Alert notifications delivered.", h, Double(hook.delivered))
+            out.add("hook_failed_total", "counter", "Alert notifications given up on.", h, Double(hook.failed))
+            out.add("hook_retries_total", "counter", "Delivery attempts retried.", h, Double(hook.retries))
+            out.add("hook_dropped_total", "counter", "Notifications refused by a full queue.", h, Double(hook.dropped))
+            out.add("hook_queued", "gauge", "Notifications waiting for delivery.", h, Double(hook.queued))
         }
         return .text(200, out.text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

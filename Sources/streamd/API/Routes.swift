@@ -22,6 +22,10 @@ extension Daemon {
         router.add("GET", "/v1/pipelines/{name}/errors") { [self] request, parameters in
             failures(parameters["name"]!, limit: request.query("limit"))
         }
+        router.add("GET", "/v1/pipelines/{name}/windows") { [self] request, parameters in
+            windows(parameters["name"]!, limit: request.query("limit"))
+        }
+        router.add("GET", "/v1/alerts") { [self] request, _ in alertsOverview(limit: request.query("limit")) }
         router.add("GET", "/v1/metrics") { [self] _, _ in metricsJSON() }
         router.add("GET", "/metrics") { [self] _, _ in metricsPrometheus() }
         return router

@@ -30,14 +30,13 @@ enum ConfigLoader {
         if let directory = reader.string("state_dir") { config.stateDirectory = directory }
         if let timeout = reader.duration("shutdown_timeout") { config.shutdownTimeout = timeout }
         if let log = reader.node("log") { config.log = logConfig(log, issues: &issues) }
-        if reader.node("hooks") != nil {
-            reader.issue("hooks", "alert hooks are not available in this version of streamd")
-        }
+        if let hooksNode = reader.node("hooks") { config.hooks = hooks(hooksNode, issues: &issues) }
         if let pipelines = reader.node("pipelines") {
             var pipelinesReader = ConfigReader(pipelines, path: "pipelines", issues: &issues)
             for name in pipelinesReader.keys {
                 guard let node = pipelinesReader.node(name) else { continue }
-                if let definition = pipeline(named: name, from: node, path: "pipelines.\(name)", kinds: kinds, issues: &issues) {
+                let hookNames = Set(config.hooks.map(\.name))
+                if let definition = pipeline(named: name, from: node, path: "pipelines.\(name)", kinds: kinds, hooks: hookNames, issues: &issues) {
                     config.pipelines.append(definition)
                 }
             }

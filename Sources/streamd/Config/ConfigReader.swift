@@ -34,6 +34,11 @@ struct ConfigReader {
         issues.append(ConfigIssue(path: path, line: line ?? key.flatMap { k in members.first { $0.key == k }?.value.line } ?? node.line, message: message))
     }
 
+    /// Records an issue at an explicit field path (a list element, a nested key).
+    mutating func issue(at path: String, line: Int?, _ message: String) {
+        issues.append(ConfigIssue(path: path, line: line, message: message))
+    }
+
     mutating func string(_ key: String) -> String? {
         guard let node = node(key) else { return nil }
         guard case .string(let string) = node.value else {

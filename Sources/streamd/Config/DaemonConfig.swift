@@ -6,6 +6,8 @@ struct DaemonConfig: Sendable {
     /// How long SIGTERM may take to drain everything before the process exits anyway.
     var shutdownTimeout: Duration = .seconds(30)
     var log = LogConfig()
+    /// Named alert hooks, in file order.
+    var hooks: [HookDefinition] = []
     /// In file order.
     var pipelines: [PipelineDefinition] = []
 }
@@ -73,6 +75,10 @@ enum StageKind: Sendable {
     case sample(rate: Double)
     /// Drop an event whose key was seen within `window` (at most `maxKeys` keys remembered).
     case dedupe(key: [Expression], window: Duration, maxKeys: Int)
+    /// Aggregate events into windows; emits one result event per closed window and key.
+    case window(WindowDefinition)
+    /// Pass results through; deliver state changes of the condition to hooks.
+    case alert(AlertDefinition)
     /// A kind registered in Swift (``StageKindRegistry``).
     case custom(kind: String, process: StageKindRegistry.Process)
 }
@@ -84,4 +90,6 @@ enum OutputDefinition: Sendable, Equatable {
     case file(path: String)
     /// NDJSON on standard output.
     case stdout
+    /// Each batch POSTed as NDJSON, retried with backoff on transport errors, 5xx and 429.
+    case http(url: String, timeout: Duration, retries: Int, headers: [String: String])
 }

@@ -7,6 +7,7 @@ extension ConfigLoader {
         from node: ConfigNode,
         path: String,
         kinds: StageKindRegistry = StageKindRegistry(),
+        hooks: Set<String> = [],
         issues: inout [ConfigIssue]
     ) -> PipelineDefinition? {
         let before = issues.count
@@ -24,7 +25,7 @@ extension ConfigLoader {
         }
         if let stages = reader.node("stages") {
             definition.stages = list(stages, path: reader.childPath("stages"), issues: &issues) { node, path, index, issues in
-                stage(node, path: path, index: index, kinds: kinds, issues: &issues)
+                stage(node, path: path, index: index, kinds: kinds, hooks: hooks, issues: &issues)
             }
             duplicateStageNames(stages, path: reader.childPath("stages"), issues: &issues)
         }
@@ -75,15 +76,15 @@ extension ConfigLoader {
         return items.enumerated().compactMap { index, item in element(item, "\(path)[\(index)]", index, &issues) }
     }
 
-    static let stageKinds = ["filter", "set", "remove", "rename", "parse_timestamp", "lookup", "sample", "dedupe"]
-    static let laterStageKinds = ["window", "alert"]
+    static let stageKinds = ["filter", "set", "remove", "rename", "parse_timestamp", "lookup", "sample", "dedupe", "window", "alert"]
 
     private static func stage(
-        _ node: ConfigNode, path: String, index: Int, kinds registry: StageKindRegistry, issues: inout [ConfigIssue]
+        _ node: ConfigNode, path: String, index: Int, kinds registry: StageKindRegistry, hooks: Set<String>,
+        issues: inout [ConfigIssue]
     ) -> StageDefinition? {
         var reader = ConfigReader(node, path: path, issues: &issues)
         let available = stageKinds + registry.names
-        let kinds = reader.keys.filter { available.contains($0) || laterStageKinds.contains($0) }
+        let kinds = reader.keys.filter { available.contains($0) }
         guard kinds.count == 1, let kindName = kinds.first else {
             reader.issue(nil, kinds.isEmpty
                 ? "a stage needs exactly one of \(available.joined(separator: ", "))"
@@ -96,6 +97,9 @@ extension ConfigLoader {
         let name = reader.string("name") ?? "\(kindName)-\(index + 1)"
         if !isValidName(name) { reader.issue("name", "a stage name uses lowercase letters, digits, '-' and '_', got \"\(name)\"") }
         let workers = reader.integer("workers", in: 1...256) ?? 1
+        if workers > 1, kindName == "window" || kindName == "alert" {
+            reader.issue("workers", "a \(kindName) stage keeps state in order and runs on one worker")
+        }
         let buffer = reader.integer("buffer", in: 1...10_000_000) ?? 256
         let ordered = reader.bool("ordered") ?? false
         let kindNode = reader.node(kindName)!
@@ -108,6 +112,10 @@ extension ConfigLoader {
                 issues.append(ConfigIssue(path: kindPath, line: kindNode.line, message: "\(error)"))
                 kind = nil
             }
+        } else if kindName == "window" {
+            kind = window(kindNode, path: kindPath, issues: &issues).map(StageKind.window)
+        } else if kindName == "alert" {
+            kind = alert(kindNode, path: kindPath, hooks: hooks, issues: &issues).map(StageKind.alert)
         } else {
             kind = stageKind(kindName, kindNode, path: kindPath, issues: &issues)
         }
@@ -227,7 +235,7 @@ extension ConfigLoader {
         let kinds = reader.keys
         guard kinds.count == 1, let kind = kinds.first else {
             // (A value that is not a mapping at all was already reported as such.)
-            if case .object = node.value { reader.issue(nil, "an output has exactly one of memory, file, stdout") }
+            if case .object = node.value { reader.issue(nil, "an output has exactly one of memory, file, stdout, http") }
             reader.abandon(into: &issues)
             return nil
         }
@@ -247,9 +255,15 @@ extension ConfigLoader {
         case "stdout":
             output = .stdout
         case "http":
-            reader.issue(kind, "the http output is not available in this version of streamd")
+            var http = ConfigReader(body, path: reader.childPath(kind), issues: &issues)
+            let url = http.httpURL("url", owner: "an http output")
+            let timeout = http.timeout("timeout") ?? .seconds(5)
+            let retries = http.integer("retries", in: 0...20) ?? 3
+            let headers = http.node("headers").map { httpHeaders($0, path: http.childPath("headers"), issues: &issues) } ?? [:]
+            if let url { output = .http(url: url, timeout: timeout, retries: retries, headers: headers) }
+            http.finish(into: &issues, known: ["url", "timeout", "retries", "headers"])
         default:
-            reader.issue(kind, "unknown output; use memory, file or stdout")
+            reader.issue(kind, "unknown output; use memory, file, stdout or http")
         }
         reader.finish(into: &issues)
         return output

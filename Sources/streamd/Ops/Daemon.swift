@@ -14,19 +14,22 @@ final class Daemon: Sendable {
     /// Serialises definition changes (PUT, DELETE), which drain the pipeline they replace. Held
     /// only on HTTP threads, never in Swift's cooperative pool, so blocking on it is fine.
     let definitionLock = NSLock()
+    /// The alert hooks and their delivery queues, shared by all pipelines.
+    let alerts: AlertCenter
     private let phase = Mutex(Phase.starting)
 
     init(config: DaemonConfig, kinds: StageKindRegistry = StageKindRegistry(), context: EvaluationContext = EvaluationContext()) {
         self.config = config
         self.kinds = kinds
-        self.registry = PipelineRegistry(config.pipelines, context: context)
+        self.alerts = AlertCenter(hooks: config.hooks)
+        self.registry = PipelineRegistry(config.pipelines, context: context, alerts: alerts)
         self.store = PipelineStore(stateDirectory: config.stateDirectory)
     }
 
     /// Brings back the pipelines created over the API before the last stop. A stored pipeline
     /// whose name the configuration file now uses is skipped (the file wins).
     func restorePersistedPipelines() -> [String] {
-        let (definitions, problems) = store.loadAll(kinds: kinds)
+        let (definitions, problems) = store.loadAll(kinds: kinds, hooks: hookNames)
         var messages = problems
         for definition in definitions {
             if registry.origin(of: definition.name) == .file {
@@ -37,6 +40,9 @@ final class Daemon: Sendable {
         }
         return messages
     }
+
+    /// The names alert stages may use.
+    var hookNames: Set<String> { Set(config.hooks.map(\.name)) }
 
     var currentPhase: Phase { phase.withLock { $0 } }
 

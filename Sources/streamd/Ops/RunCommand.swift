@@ -35,6 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         for problem in daemon.restorePersistedPipelines() {
             logger.warning("stored pipeline not restored", metadata: ["problem": "\(problem)"])
         }
+        let hooks = Task { await daemon.alerts.run() }
         daemon.registry.startAutostart()
         let router = daemon.makeRouter()
         let server: HTTPServer
@@ -43,6 +44,8 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
             await daemon.registry.stopAll()
+            await daemon.alerts.finish(within: .seconds(1))
+            await hooks.value
             throw ExitCode(1)
         }
         daemon.setPhase(.ready)
@@ -54,7 +57,13 @@ struct RunCommand: AsyncParsableCommand {
         let signal = await signals.next()
         logger.info("shutting down", metadata: ["signal": "\(signal)", "timeout": "\(config.shutdownTimeout)"])
         daemon.setPhase(.draining)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: config.shutdownTimeout)
         let drained = await Self.within(config.shutdownTimeout) { await daemon.registry.stopAll() }
+        // Draining flushed open windows, whose alerts may have queued notifications: attempt
+        // them in the time left.
+        await daemon.alerts.finish(within: max(.zero, clock.now.duration(to: deadline)))
+        await hooks.value
         server.quiesce()
         server.stop()
         if drained {

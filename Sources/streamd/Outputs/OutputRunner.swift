@@ -6,11 +6,15 @@ import Synchronization
 /// so a slow output holds back its own pipeline (backpressure) and nothing else.
 final class OutputRunner: Sendable {
     let sink: any OutputSink
-    let counters = OutputCounters()
+    let counters: OutputCounters
     let queue = Channel<[Event]>(capacity: 64)
     static let logger = Logger(label: "streamd.output")
 
-    init(sink: any OutputSink) { self.sink = sink }
+    /// `counters` may be created first, for a sink that counts into them (the http output's retries).
+    init(sink: any OutputSink, counters: OutputCounters = OutputCounters()) {
+        self.sink = sink
+        self.counters = counters
+    }
 
     /// Writes queued batches until the queue is closed and drained. A failed write is counted
     /// and logged, and the next batch is tried.

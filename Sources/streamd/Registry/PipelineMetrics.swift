@@ -16,6 +16,7 @@ struct RuntimeTotals: Sendable {
                 stages[index].emitted += stage.emitted
                 stages[index].filtered += stage.filtered
                 stages[index].failed += stage.failed
+                stages[index].aggregated += stage.aggregated
                 stages[index].inFlight += stage.inFlight
                 stages[index].backpressureMs += stage.backpressureMs
                 stages[index].queueDepth = stage.queueDepth
@@ -59,4 +60,7 @@ struct PipelineMetrics: Sendable {
     var outputs: [OutputMetrics]
     var queueDepth: Int
     var queueCapacity: Int
+    /// Window and alert stages, for their own figures.
+    var windows: [WindowMonitor] = []
+    var alerts: [AlertMonitor] = []
 }

@@ -9,12 +9,15 @@ final class PipelineRegistry: Sendable {
 
     private let pipelines = Mutex(OrderedDictionary<String, (runtime: PipelineRuntime, origin: Origin)>())
     let context: EvaluationContext
+    /// Where alert stages send their notifications.
+    let alerts: AlertCenter
 
-    init(_ definitions: [PipelineDefinition], context: EvaluationContext) {
+    init(_ definitions: [PipelineDefinition], context: EvaluationContext, alerts: AlertCenter = AlertCenter(hooks: [])) {
         self.context = context
+        self.alerts = alerts
         pipelines.withLock { pipelines in
             for definition in definitions {
-                pipelines[definition.name] = (PipelineRuntime(definition: definition, context: context), .file)
+                pipelines[definition.name] = (PipelineRuntime(definition: definition, context: context, alerts: alerts), .file)
             }
         }
     }
@@ -24,7 +27,7 @@ final class PipelineRegistry: Sendable {
     /// Adds or replaces an API pipeline; returns the runtime it replaced, if any (the caller
     /// drains it). A file pipeline is never replaced here.
     func put(_ definition: PipelineDefinition) -> (new: PipelineRuntime, replaced: PipelineRuntime?) {
-        let runtime = PipelineRuntime(definition: definition, context: context)
+        let runtime = PipelineRuntime(definition: definition, context: context, alerts: alerts)
         let replaced = pipelines.withLock { pipelines in
             let old = pipelines[definition.name]?.runtime
             pipelines[definition.name] = (runtime, .api)

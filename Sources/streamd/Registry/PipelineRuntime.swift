@@ -18,6 +18,10 @@ final class PipelineRuntime: Sendable {
     let errors: FailureLog
     /// The first memory output (kept across restarts), read by `GET .../output`.
     let memory: MemoryOutput?
+    /// Window and alert stages, by stage name: they outlive runs (counters, alert state).
+    let windows: [WindowMonitor]
+    let alerts: [AlertMonitor]
+    private let resources: StageResources
     private let context: EvaluationContext
     private let state = Mutex(Lifecycle())
 
@@ -37,10 +41,22 @@ final class PipelineRuntime: Sendable {
         let task: Task<Void, Never>
     }
 
-    init(definition: PipelineDefinition, context: EvaluationContext) {
+    init(definition: PipelineDefinition, context: EvaluationContext, alerts center: AlertCenter? = nil, windowClock: WindowClock = .system) {
         self.definition = definition
         self.context = context
         self.errors = FailureLog(capacity: 1000)
+        var resources = StageResources(center: center, failures: errors, clock: windowClock)
+        for stage in definition.stages {
+            switch stage.kind {
+            case .window(let window): resources.windows[stage.name] = WindowMonitor(stage: stage.name, definition: window)
+            case .alert(let alert): resources.alerts[stage.name] = AlertMonitor(pipeline: definition.name, stage: stage.name, definition: alert)
+            default: break
+            }
+        }
+        self.resources = resources
+        let order = definition.stages.map(\.name)
+        windows = order.compactMap { resources.windows[$0] }
+        alerts = order.compactMap { resources.alerts[$0] }
         if case .memory(let capacity) = definition.outputs.first(where: { if case .memory = $0 { true } else { false } }) {
             memory = MemoryOutput(capacity: capacity)
         } else {
@@ -69,6 +85,8 @@ final class PipelineRuntime: Sendable {
                     case .memory(let capacity): OutputRunner(sink: memory ?? MemoryOutput(capacity: capacity))
                     case .file(let path): OutputRunner(sink: try NDJSONFileOutput(path: path))
                     case .stdout: OutputRunner(sink: try NDJSONFileOutput(path: nil))
+                    case .http(let url, let timeout, let retries, let headers):
+                        OutputRunner.http(url: url, timeout: timeout, retries: retries, headers: headers)
                     }
                 }
             } catch {
@@ -79,7 +97,9 @@ final class PipelineRuntime: Sendable {
             let input = Channel<Event>(capacity: definition.buffer)
             let results = Channel<Event>(capacity: 1024)
             var pipeline = Pipeline.from(input)
-            for stage in definition.stages { pipeline = pipeline.via(StageFactory.make(stage, context: context)) }
+            for stage in definition.stages {
+                pipeline = StageFactory.append(stage, to: pipeline, context: context, resources: resources)
+            }
             let errors = errors
             pipeline = pipeline.to(results).onFailure { errors.record($0) }
             let runner = pipeline
@@ -132,7 +152,7 @@ final class PipelineRuntime: Sendable {
         if let run { totals.add(run.pipeline.metrics(), outputs: run.outputs) }
         return PipelineMetrics(
             name: definition.name, state: state, ingest: ingest.snapshot(), stages: totals.stages, outputs: totals.outputs,
-            queueDepth: run?.input.count ?? 0, queueCapacity: definition.buffer
+            queueDepth: run?.input.count ?? 0, queueCapacity: definition.buffer, windows: windows, alerts: alerts
         )
     }
 }

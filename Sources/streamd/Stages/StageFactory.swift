@@ -3,7 +3,29 @@ import StreamKit
 /// Builds the StreamKit stage for a configured stage. Expressions were compiled when the
 /// configuration was validated, so a stage only evaluates them.
 enum StageFactory {
-    static func make(_ definition: StageDefinition, context: EvaluationContext) -> Stage<Event, Event> {
+    /// Appends the stage for `definition`: a window stage (which emits result events) or a
+    /// per-event stage from ``make(_:context:resources:)``.
+    static func append(
+        _ definition: StageDefinition, to pipeline: Pipeline<Event, Event>, context: EvaluationContext, resources: StageResources
+    ) -> Pipeline<Event, Event> {
+        guard case .window(let window) = definition.kind, let monitor = resources.windows[definition.name] else {
+            return pipeline.via(make(definition, context: context, resources: resources))
+        }
+        var eventTime: (@Sendable (Event) throws -> Double)?
+        if let path = window.timeField {
+            eventTime = { @Sendable (event: Event) throws -> Double in
+                let value = path.get(in: event)
+                guard !value.isNull else { throw StageError("no timestamp at \(path)") }
+                return try Timestamps.epochSeconds(value)
+            }
+        }
+        let stage = WindowStage(
+            definition.name, window: monitor.makeOperator(clock: resources.clock), capacity: definition.buffer,
+            key: { window.key(of: $0) }, eventTime: eventTime)
+        return pipeline.via(stage) { window.event(for: $0) }
+    }
+
+    static func make(_ definition: StageDefinition, context: EvaluationContext, resources: StageResources = StageResources()) -> Stage<Event, Event> {
         let (name, workers, capacity, ordered) = (definition.name, definition.workers, definition.buffer, definition.ordered)
         switch definition.kind {
         case .filter(let expression):
@@ -56,6 +78,21 @@ enum StageFactory {
                 try target.set(found, in: &event)
                 return event
             }
+        case .window:
+            preconditionFailure("window stages are appended by append(_:to:context:resources:)")
+        case .alert:
+            guard let monitor = resources.alerts[name] else { preconditionFailure("no monitor for alert stage \(name)") }
+            let (center, failures) = (resources.center, resources.failures)
+            return Stage(name, workers: 1, capacity: capacity, ordered: ordered) { event in
+                // The result passes on whatever the condition says; a condition that cannot be
+                // evaluated is recorded as a failure of this stage without holding the result back.
+                do {
+                    if let payload = try monitor.evaluate(event, context: context) { center?.notify(payload, from: monitor) }
+                } catch {
+                    failures?.record(StageFailure(stage: name, input: event, error: error))
+                }
+                return event
+            }
         case .custom(_, let process):
             return .compactMap(name, workers: workers, capacity: capacity, ordered: ordered) { event in
                 try await process(event, context)
@@ -72,6 +109,16 @@ enum StageFactory {
             }
         }
     }
+}
+
+/// What window and alert stages of one pipeline report to.
+struct StageResources: Sendable {
+    var windows: [String: WindowMonitor] = [:]
+    var alerts: [String: AlertMonitor] = [:]
+    var center: AlertCenter?
+    /// Where alert stages record conditions they could not evaluate.
+    var failures: FailureLog?
+    var clock: WindowClock = .system
 }
 
 /// A stage's own failure with a readable message.

@@ -23,7 +23,7 @@ struct StageKindRegistry: Sendable {
 
     /// Adds a kind. Built-in kind names cannot be taken over.
     mutating func register(_ name: String, _ factory: @escaping Factory) {
-        precondition(!ConfigLoader.stageKinds.contains(name) && !ConfigLoader.laterStageKinds.contains(name),
+        precondition(!ConfigLoader.stageKinds.contains(name),
                      "'\(name)' is a built-in stage kind")
         factories[name] = factory
     }

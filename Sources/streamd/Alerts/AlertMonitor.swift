@@ -1,0 +1,68 @@
+import OrderedCollections
+import StreamKit
+import Synchronization
+
+/// One `alert` stage of a pipeline: the rule's per-key state (kept across restarts, so a restart
+/// does not page again) and its counters.
+final class AlertMonitor: Sendable {
+    let pipeline: String
+    let stage: String
+    let definition: AlertDefinition
+    private let rule: Mutex<AlertRule<JSONValue, Event>>
+    private let counters = Mutex(Counters())
+
+    struct Counters: Sendable {
+        var evaluations = 0
+        var evaluationErrors = 0
+        var deliveries = 0
+        var deliveryFailures = 0
+    }
+
+    init(pipeline: String, stage: String, definition: AlertDefinition) {
+        self.pipeline = pipeline
+        self.stage = stage
+        self.definition = definition
+        rule = Mutex(AlertRule(
+            name: stage, hold: definition.hold, cooldown: definition.cooldown, repeatInterval: definition.repeatInterval))
+    }
+
+    /// Evaluates a window result; returns the notification payload when the key changed state.
+    /// Partial results (flushed at shutdown) are not judged: their aggregates are incomplete.
+    func evaluate(_ result: Event, context: EvaluationContext) throws -> JSONValue? {
+        guard result["final"] != .bool(false) else { return nil }
+        let matches: Bool
+        do {
+            matches = try definition.condition.isTrue(result, context: context)
+            counters.withLock { $0.evaluations += 1 }
+        } catch {
+            counters.withLock { $0.evaluationErrors += 1 }
+            throw error
+        }
+        let now = context.now()
+        guard let transition = rule.withLock({ $0.evaluate(result, key: result["key"] ?? .null, matches: matches, at: now) }) else {
+            return nil
+        }
+        return [
+            "alert": .string(stage), "pipeline": .string(pipeline), "state": .string(transition.state.rawValue),
+            "key": transition.key, "result": .object(transition.result), "at": .number(transition.at),
+        ]
+    }
+
+    func recordDelivery(_ delivered: Bool) {
+        counters.withLock { if delivered { $0.deliveries += 1 } else { $0.deliveryFailures += 1 } }
+    }
+
+    struct Snapshot: Sendable {
+        var counters: Counters
+        var firings: Int
+        var resolutions: Int
+        /// Keys firing now: the key, the result that last matched, since when.
+        var firing: [(key: JSONValue, result: Event, since: Double)]
+    }
+
+    var snapshot: Snapshot {
+        let counters = counters.withLock { $0 }
+        let (firings, resolutions, firing) = rule.withLock { ($0.firings, $0.resolutions, $0.firing) }
+        return Snapshot(counters: counters, firings: firings, resolutions: resolutions, firing: firing)
+    }
+}

@@ -1,0 +1,54 @@
+import StreamKit
+import Synchronization
+
+/// The window operator behind one `window` stage of a pipeline, across restarts: what
+/// `GET /v1/pipelines/{name}/windows` and the metrics read.
+final class WindowMonitor: Sendable {
+    typealias Operator = WindowOperator<Event, JSONValue, EventAggregator>
+
+    let stage: String
+    let definition: WindowDefinition
+    let invalidValues = InvalidValueCounter()
+    private let state = Mutex<(current: Operator?, finished: WindowStats)>((nil, WindowStats()))
+
+    init(stage: String, definition: WindowDefinition) {
+        self.stage = stage
+        self.definition = definition
+    }
+
+    /// A fresh operator for a new run (the previous run's counters are kept).
+    func makeOperator(clock: WindowClock) -> Operator {
+        let window = Operator(
+            spec: definition.spec, aggregator: EventAggregator(definition.aggregates, invalidValues: invalidValues), clock: clock)
+        state.withLock { state in
+            if let previous = state.current { state.finished.add(previous.status().stats) }
+            state.current = window
+        }
+        return window
+    }
+
+    /// Counters of every run and gauges of the current (or last) one.
+    func status() -> WindowStatus? {
+        let (current, finished) = state.withLock { ($0.current, $0.finished) }
+        guard var status = current?.status() else { return nil }
+        status.stats.add(finished)
+        return status
+    }
+
+    /// Open windows (as partial result events) and the latest closed results.
+    func windows(limit: Int) -> (open: [Event], recent: [Event]) {
+        guard let current = state.withLock({ $0.current }) else { return ([], []) }
+        return (current.openWindows(limit: limit).map(definition.event(for:)),
+                current.recentResults.suffix(limit).map(definition.event(for:)))
+    }
+}
+
+extension WindowStats {
+    mutating func add(_ other: WindowStats) {
+        elements += other.elements
+        late += other.late
+        keyLimitRejections += other.keyLimitRejections
+        finalResults += other.finalResults
+        partialResults += other.partialResults
+    }
+}

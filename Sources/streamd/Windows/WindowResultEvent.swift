@@ -1,0 +1,38 @@
+import OrderedCollections
+import StreamKit
+
+extension WindowDefinition {
+    /// The key of an event: the `group_by` values, in order.
+    func key(of event: Event) -> JSONValue {
+        groupBy.isEmpty ? .null : .array(groupBy.map { $0.get(in: event) })
+    }
+
+    /// The key as the result shows it: `{"source": "server1"}`.
+    func keyObject(_ key: JSONValue) -> JSONValue {
+        guard case .array(let values) = key else { return .object([:]) }
+        var object = JSONObject(minimumCapacity: values.count)
+        for (path, value) in zip(groupBy, values) { object[path.keyName] = value }
+        return .object(object)
+    }
+
+    /// The result event (SPEC §3.2.1): key, window bounds in epoch seconds, count, the
+    /// aggregates, and whether the window closed (`final`) or was flushed early.
+    func event(for result: WindowResult<JSONValue, JSONObject>) -> Event {
+        var event = Event(minimumCapacity: result.value.count + 5)
+        event["key"] = keyObject(result.key)
+        event["window_start"] = .number(result.start)
+        event["window_end"] = .number(result.end)
+        event["count"] = .number(Double(result.count))
+        for (name, value) in result.value { event[name] = value }
+        event["final"] = .bool(result.isFinal)
+        return event
+    }
+}
+
+extension FieldPath {
+    /// The name a key field has in a result: the path without its leading dot.
+    var keyName: String {
+        let text = description
+        return text.hasPrefix(".") ? String(text.dropFirst()) : text
+    }
+}
