@@ -65,6 +65,7 @@ let package = Package(
         .testTarget(
             name: "StreamdTests",
             dependencies: [
+                "StreamKitTesting",
                 "streamd", "TestHTTPListener", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings

@@ -6,7 +6,8 @@
 #                                           Swift benchmarks, `make bench BENCH=P5` just P5)
 #
 # P5: one ~200-byte JSON event per POST, keep-alive, into a pipeline with one filter stage.
-# P6: NDJSON batches of 100 such events into parse → filter → set.
+# P6: NDJSON batches of 100 such events into parse → filter → set, and (P6W) into parse →
+# filter → a keyed window (per source, 1 s tumbling, count/avg/max/p99).
 # Each is wrk -t1 -c32 -d5s, three times against each server, alternating, best run kept.
 # streamd's figure counts the events it accepted (its own ingest counters; P5 fails on any
 # answer but 202, P6 would count a 429 as nothing accepted) and divides by wrk's time plus the
@@ -34,7 +35,7 @@ wants() {
     for id in "${selected[@]}"; do [ "$id" = "$1" ] && return 0; done
     return 1
 }
-wants P5 || wants P6 || exit 0
+wants P5 || wants P6 || wants P6W || exit 0
 
 for tool in wrk cc curl jq; do
     command -v "$tool" >/dev/null || { echo "http-bench: $tool not found (\`make bench\` installs it)" >&2; exit 1; }
@@ -95,6 +96,20 @@ pipelines:
       - name: enrich
         workers: 2
         set: { host: 'lower(.source)', kind: '"metric"' }
+    outputs:
+      - memory: { capacity: 1000 }
+  p6-window:
+    buffer: $p6_buffer
+    stages:
+      - name: valid
+        workers: 2
+        filter: 'exists(.source) && .value >= 0'
+      - name: per-source
+        window:
+          type: tumbling
+          size: "1s"
+          group_by: [.source]
+          aggregates: { count: 'count()', avg_value: 'avg(.value)', max_value: 'max(.value)', p99_value: 'p99(.value)' }
     outputs:
       - memory: { capacity: 1000 }
 EOF
@@ -164,7 +179,8 @@ ingest_counters() {
 }
 
 # Seconds until pipeline $2 on port $1 has finished every accepted event
-# (accepted = sent to the output + filtered + failed).
+# (accepted = sent to the output + filtered + failed; with a window stage, which emits results
+# rather than events: nothing queued or in flight in any stage).
 drain_seconds() {
     local port=$1 pipeline=$2 start now
     start=$(date +%s.%N)
@@ -172,7 +188,8 @@ drain_seconds() {
         local drained
         alive "$streamd_pid"
         drained=$(curl -fsS "http://127.0.0.1:$port/v1/metrics" | jq -r --arg p "$pipeline" '.pipelines[$p]
-            | (.outputs[0].sent + ([.stages[] | .filtered + .failed] | add)) == .ingest.events_accepted')
+            | if any(.stages[]; .window != null) then ([.stages[] | .in_flight + .queue_depth] | add) == 0
+              else (.outputs[0].sent + ([.stages[] | .filtered + .failed] | add)) == .ingest.events_accepted end')
         now=$(date +%s.%N)
         [ "$drained" = true ] && break
         awk -v s="$start" -v n="$now" 'BEGIN { exit !(n - s > 60) }' && fail "pipeline $pipeline did not drain within 60 s"
@@ -247,6 +264,13 @@ if wants P6; then
     echo "BENCH P6 http_ndjson_batch100 value=$streamd_rate unit=events/s baseline=bare_mhd_count:$bare_rate" \
         "ratio=$(ratio "$streamd_rate" "$bare_rate") per_core=$per_core cores=$cores shared_with=wrk" \
         "answers_429=$streamd_429 stages=filter,set workers=2,2"
+fi
+if wants P6W; then
+    measure P6W p6-window "$batch" backpressure ndjson "$batch"
+    per_core=$((streamd_rate / cores))
+    echo "BENCH P6W http_ndjson_batch100_window value=$streamd_rate unit=events/s baseline=bare_mhd_count:$bare_rate" \
+        "ratio=$(ratio "$streamd_rate" "$bare_rate") per_core=$per_core cores=$cores shared_with=wrk" \
+        "answers_429=$streamd_429 stages=filter,window(tumbling 1s by source: count,avg,max,p99) workers=2,1"
 fi
 
 stop_server "$streamd_pid"
