@@ -190,6 +190,23 @@ import Testing
         #expect(webhook.requests.isEmpty)
     }
 
+    /// SIGTERM while a webhook delivery waits to be retried: the retry still happens before exit.
+    @Test func pendingHookDeliveriesAreAttemptedAtShutdown() async throws {
+        let webhook = try TestHTTPListener(statuses: [503])
+        defer { webhook.stop() }
+        let daemon = try StreamdProcess(config: Self.config(webhookPort: webhook.port, script: "/bin/true"))
+        let base = (Date().timeIntervalSince1970 - 10).rounded(.down)
+        let posted = try daemon.client.post("/v1/pipelines/metrics/events", json: Self.metrics(base: base), contentType: "application/x-ndjson")
+        #expect(posted.status == 202)
+        let first = await webhook.waitForRequests(count: 1, timeout: .seconds(10))
+        try #require(first.count == 1, "no webhook call; log:\n\(daemon.logText)")
+        // The first attempt got 503; the retry waits about 0.5 s. Stop now.
+        #expect(daemon.terminate() == 0)
+        let all = webhook.requests
+        #expect(all.count == 2, "the retry was not attempted before exit: \(all.count) requests")
+        #expect(all.count == 2 && all[0].body == all[1].body)
+    }
+
     @Test func httpOutputPostsResultBatches() async throws {
         let sink = try TestHTTPListener()
         defer { sink.stop() }
