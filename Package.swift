@@ -28,10 +28,7 @@ let package = Package(
     targets: [
         .target(
             name: "StreamKit",
-            dependencies: [
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
-            ],
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         .target(name: "StreamKitTesting", dependencies: ["StreamKit"], swiftSettings: swiftSettings),

@@ -17,6 +17,7 @@ struct StageRunning: Sendable {
         run = { try await runner.run(failures: $0) }
     }
 
+    @inlinable
     init<Input, Key, Agg, Output>(_ runner: WindowStageRunner<Input, Key, Agg, Output>) {
         metrics = runner.metrics
         run = { try await runner.run(failures: $0) }

@@ -102,57 +102,83 @@ public struct QuantileSketch: Sendable, Hashable {
     }
 }
 
-/// Counts per bucket index, dense from `offset`.
+/// Counts per bucket index, dense from `offset`. Grows in either direction by at least its own
+/// size (amortised, like an array append), within `maxBuckets`.
 private struct Buckets: Sendable, Hashable {
     var offset = 0
     var counts: [Int] = []
 
+    /// Buckets a new store starts with around its first index (values of one window usually
+    /// span a few dozen buckets).
+    static let initialSpan = 8
+
     @inline(__always)
     mutating func add(_ index: Int, count: Int = 1, maxBuckets: Int) {
+        let position = index - offset
+        if position >= 0, position < counts.count {
+            counts[position] += count
+        } else {
+            grow(toInclude: index, maxBuckets: maxBuckets)
+            counts[Swift.min(Swift.max(index - offset, 0), counts.count - 1)] += count
+        }
+    }
+
+    /// Makes room for `index`. Past `maxBuckets`, the lowest magnitudes are merged: a lower index
+    /// lands in the lowest bucket, and growing upwards folds the lowest buckets into one.
+    private mutating func grow(toInclude index: Int, maxBuckets: Int) {
         if counts.isEmpty {
-            offset = index
-            counts = [count]
+            let span = Swift.min(Self.initialSpan, maxBuckets)
+            offset = index - span / 2
+            counts = Array(repeating: 0, count: span)
             return
         }
-        var position = index - offset
-        if position < 0 {
-            // Grow downwards, unless that exceeds the bound: then fold into the lowest bucket.
-            if counts.count - position > maxBuckets {
-                let room = maxBuckets - counts.count
-                if room > 0 {
-                    counts.insert(contentsOf: repeatElement(0, count: room), at: 0)
-                    offset -= room
-                }
-                counts[0] += count
-                return
-            }
-            counts.insert(contentsOf: repeatElement(0, count: -position), at: 0)
-            offset = index
-            position = 0
-        } else if position >= counts.count {
-            let needed = position + 1
-            if needed > maxBuckets {
-                // Keep the largest magnitudes: merge the lowest buckets upwards.
+        if index < offset {
+            let wanted = Swift.max(offset - index, counts.count)
+            let room = Swift.min(wanted, maxBuckets - counts.count)
+            guard room > 0 else { return }
+            counts.insert(contentsOf: repeatElement(0, count: room), at: 0)
+            offset -= room
+        } else {
+            let needed = index - offset + 1
+            let wanted = Swift.min(Swift.max(needed, 2 * counts.count), Swift.max(needed, maxBuckets))
+            if wanted > maxBuckets {
+                // Keep the largest magnitudes: fold the lowest buckets upwards.
                 let shift = needed - maxBuckets
                 let folded = counts.prefix(shift).reduce(0, +)
                 counts.removeFirst(Swift.min(shift, counts.count))
                 offset += shift
-                position -= shift
-                if counts.isEmpty {
-                    counts = [folded]
-                } else {
-                    counts[0] += folded
-                }
+                if counts.isEmpty { counts = [0] }
+                counts[0] += folded
+                counts.append(contentsOf: repeatElement(0, count: maxBuckets - counts.count))
+            } else {
+                counts.append(contentsOf: repeatElement(0, count: wanted - counts.count))
             }
-            if position >= counts.count { counts.append(contentsOf: repeatElement(0, count: position + 1 - counts.count)) }
         }
-        counts[position] += count
     }
 
     mutating func merge(_ other: Buckets, maxBuckets: Int) {
         for (position, bucketCount) in other.counts.enumerated() where bucketCount > 0 {
             add(other.offset + position, count: bucketCount, maxBuckets: maxBuckets)
         }
+    }
+
+    /// The occupied range: what equality and hashing look at (padding from growth is not content).
+    private var trimmed: (offset: Int, counts: ArraySlice<Int>) {
+        guard let first = counts.firstIndex(where: { $0 != 0 }), let last = counts.lastIndex(where: { $0 != 0 }) else {
+            return (0, [])
+        }
+        return (offset + first, counts[first...last])
+    }
+
+    static func == (a: Buckets, b: Buckets) -> Bool {
+        let (x, y) = (a.trimmed, b.trimmed)
+        return x.offset == y.offset && x.counts.elementsEqual(y.counts)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        let (offset, counts) = trimmed
+        hasher.combine(offset)
+        for count in counts { hasher.combine(count) }
     }
 
     var ascending: some Sequence<(Int, Int)> {

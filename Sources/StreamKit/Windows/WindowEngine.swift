@@ -1,59 +1,94 @@
-internal import HeapModule
-
 /// The window logic, as a plain value with no clock and no concurrency: elements go in with
 /// their key and time, results come out when the watermark passes a window (SPEC §2.5).
 ///
 /// Every call takes `now`, the processing time in seconds, so the engine is deterministic and
-/// testable; ``DataStream/window(_:by:time:aggregate:clock:)`` and ``WindowStage`` drive it from
+/// testable; ``DataStream/window(_:aggregate:clock:key:eventTime:)`` and ``WindowStage`` drive it from
 /// a clock and also call ``advance(now:into:)`` at ``nextDeadline(now:)`` so windows close when
 /// input goes quiet.
+///
+/// The per-element path is `@inlinable`, so it is specialised for the caller's key, element and
+/// aggregator types (unspecialised generic code is several times slower), and it keeps the
+/// spec's durations as seconds and the earliest close time at hand: an element that closes
+/// nothing costs a key lookup, the aggregator and a comparison.
 public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> where Agg.Input == Element {
     public let spec: WindowSpec
     @usableFromInline let aggregator: Agg
+    @usableFromInline let shape: Shape
+    @usableFromInline let isEventTime: Bool
+    @usableFromInline let lateness: Double
+    @usableFromInline let disorder: Double
+    @usableFromInline let idle: Double
+    @usableFromInline let maxKeys: Int
     @usableFromInline var keys: [Key: KeyWindows] = [:]
-    var closeQueue = Heap<CloseEntry>()
-    var nextID: Int64 = 0
-    /// The largest event time seen (event time), and when the last element arrived.
-    var maxEventTime = -Double.infinity
-    var lastArrival: Double?
+    @usableFromInline var closeQueue = CloseQueue<Key>()
+    @usableFromInline var nextID: Int64 = 0
+    /// The largest event time seen, and when (processing time) the last element arrived.
+    @usableFromInline var maxEventTime = -Double.infinity
+    @usableFromInline var lastArrival: Double?
     /// Never moves backwards, even when an idle extrapolation got ahead of the data.
-    var storedWatermark = -Double.infinity
-    public private(set) var stats = WindowStats()
+    @usableFromInline var storedWatermark = -Double.infinity
+    @usableFromInline var counters = WindowStats()
+
+    /// The shape with its lengths in seconds.
+    @usableFromInline
+    enum Shape {
+        case aligned(size: Double, slide: Double)
+        case session(gap: Double)
+        case counted(size: Int, slide: Int)
+    }
 
     @usableFromInline
     struct OpenWindow {
-        var id: Int64
-        var start: Double
-        var end: Double
-        var count = 0
-        var state: Agg.State
+        @usableFromInline var id: Int64
+        @usableFromInline var start: Double
+        @usableFromInline var end: Double
+        @usableFromInline var count = 0
+        @usableFromInline var state: Agg.State
         /// Earliest and latest element time (count windows report these as their bounds).
-        var firstTime = Double.infinity
-        var lastTime = -Double.infinity
+        @usableFromInline var firstTime = Double.infinity
+        @usableFromInline var lastTime = -Double.infinity
+
+        @inlinable init(id: Int64, start: Double, end: Double, state: Agg.State) {
+            self.id = id
+            self.start = start
+            self.end = end
+            self.state = state
+        }
+
+        @inlinable mutating func add(_ element: Element, at time: Double, aggregator: Agg) {
+            count += 1
+            if time < firstTime { firstTime = time }
+            if time > lastTime { lastTime = time }
+            aggregator.add(element, at: time, to: &state)
+        }
     }
 
     @usableFromInline
     struct KeyWindows {
-        var windows: [OpenWindow] = []
+        @usableFromInline var windows: [OpenWindow] = []
         /// Elements seen for this key (sliding count windows open one every `slide`).
-        var seen = 0
-    }
-
-    struct CloseEntry: Comparable {
-        var closeAt: Double
-        var id: Int64
-        var key: Key
-        /// Creation order: windows closing at the same time close in the order they opened
-        /// (aligned windows of different keys share `id`, the window index).
-        var seq: Int64
-        static func < (a: CloseEntry, b: CloseEntry) -> Bool { (a.closeAt, a.seq) < (b.closeAt, b.seq) }
-        static func == (a: CloseEntry, b: CloseEntry) -> Bool { a.closeAt == b.closeAt && a.seq == b.seq }
+        @usableFromInline var seen = 0
+        @inlinable init() {}
     }
 
     public init(spec: WindowSpec, aggregator: Agg) {
         self.spec = spec
         self.aggregator = aggregator
+        shape = switch spec.shape {
+        case .tumbling(let size): .aligned(size: size.seconds, slide: size.seconds)
+        case .sliding(let size, let slide): .aligned(size: size.seconds, slide: slide.seconds)
+        case .session(let gap): .session(gap: gap.seconds)
+        case .tumblingCount(let size): .counted(size: size, slide: size)
+        case .slidingCount(let size, let slide): .counted(size: size, slide: slide)
+        }
+        isEventTime = spec.isEventTime
+        lateness = spec.allowedLateness
+        disorder = spec.maxOutOfOrderness
+        idle = spec.idleSeconds
+        maxKeys = spec.maxKeys
     }
+
+    public var stats: WindowStats { counters }
 
     /// What happened to an element.
     public enum Outcome: Sendable, Equatable {
@@ -65,58 +100,63 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
 
     /// Adds an element. `eventTime` is its timestamp in seconds (ignored, and `now` used, with
     /// processing time). Windows the new watermark passes are appended to `results`.
+    @inlinable
     public mutating func insert(
         _ element: Element, key: Key, eventTime: Double?, now: Double, into results: inout [WindowResult<Key, Agg.Output>]
     ) -> Outcome {
-        let time = spec.isEventTime ? (eventTime ?? now) : now
+        let time = isEventTime ? (eventTime ?? now) : now
         let outcome: Outcome
-        switch spec.shape {
-        case .tumbling, .sliding: outcome = insertAligned(element, key: key, time: time, now: now)
-        case .session(let gap): outcome = insertSession(element, key: key, time: time, gap: gap.seconds, now: now)
-        case .tumblingCount(let size): outcome = insertCounted(element, key: key, time: time, size: size, slide: size, into: &results)
-        case .slidingCount(let size, let slide): outcome = insertCounted(element, key: key, time: time, size: size, slide: slide, into: &results)
+        switch shape {
+        case .aligned(let size, let slide): outcome = insertAligned(element, key: key, time: time, size: size, slide: slide, now: now)
+        case .session(let gap): outcome = insertSession(element, key: key, time: time, gap: gap, now: now)
+        case .counted(let size, let slide): outcome = insertCounted(element, key: key, time: time, size: size, slide: slide, into: &results)
         }
         switch outcome {
-        case .added: stats.elements += 1
-        case .rejected(.late): stats.late += 1
-        case .rejected(.keyLimit): stats.keyLimitRejections += 1
+        case .added: counters.elements += 1
+        case .rejected(.late): counters.late += 1
+        case .rejected(.keyLimit): counters.keyLimitRejections += 1
         }
         if time > maxEventTime { maxEventTime = time }
         lastArrival = now
-        advance(now: now, into: &results)
+        if closeQueue.earliest <= watermark(now: now) { closeDue(into: &results) }
         return outcome
     }
 
     /// The watermark at processing time `now`: event time minus the allowed disorder, moving on
     /// with the clock once input has been idle for the idle timeout. Monotonic.
+    @inlinable
     public mutating func watermark(now: Double) -> Double {
-        let current = computedWatermark(now: now)
+        let current: Double
+        if !isEventTime {
+            current = now
+        } else if let lastArrival {
+            let idleFor = now - lastArrival - idle
+            current = maxEventTime - disorder + (idleFor > 0 ? idleFor : 0)
+        } else {
+            current = storedWatermark
+        }
         if current > storedWatermark { storedWatermark = current }
         return storedWatermark
     }
 
-    private func computedWatermark(now: Double) -> Double {
-        guard spec.isEventTime else { return now }
-        guard let lastArrival else { return storedWatermark }
-        let fromData = maxEventTime - spec.maxOutOfOrderness
-        let idle = now - lastArrival - spec.idleSeconds
-        return idle > 0 ? fromData + idle : fromData
+    /// Closes (appends to `results`) every window the watermark at `now` has passed.
+    @inlinable
+    public mutating func advance(now: Double, into results: inout [WindowResult<Key, Agg.Output>]) {
+        if closeQueue.earliest <= watermark(now: now) { closeDue(into: &results) }
     }
 
-    /// Closes (appends to `results`) every window the watermark at `now` has passed.
-    public mutating func advance(now: Double, into results: inout [WindowResult<Key, Agg.Output>]) {
-        guard !spec.isCountBased else { return }
-        let watermark = watermark(now: now)
-        while let next = closeQueue.min, next.closeAt <= watermark {
+    /// Closes the windows due at the stored watermark.
+    @usableFromInline
+    mutating func closeDue(into results: inout [WindowResult<Key, Agg.Output>]) {
+        while let next = closeQueue.min, next.closeAt <= storedWatermark {
             _ = closeQueue.popMin()
-            guard var keyWindows = keys[next.key],
-                let index = keyWindows.windows.firstIndex(where: { $0.id == next.id })
+            guard let keyIndex = keys.index(forKey: next.key),
+                let index = keys.values[keyIndex].windows.firstIndex(where: { $0.id == next.id })
             else { continue }
-            let window = keyWindows.windows[index]
             // A session that grew has a later entry of its own; this one is stale.
-            guard window.end + spec.allowedLateness == next.closeAt else { continue }
-            keyWindows.windows.remove(at: index)
-            keys[next.key] = keyWindows.windows.isEmpty ? nil : keyWindows
+            guard keys.values[keyIndex].windows[index].end + lateness == next.closeAt else { continue }
+            let window = keys.values[keyIndex].windows.remove(at: index)
+            if keys.values[keyIndex].windows.isEmpty { keys.remove(at: keyIndex) }
             results.append(result(of: window, key: next.key, isFinal: true))
         }
     }
@@ -124,12 +164,12 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
     /// The processing time at which the next window closes if nothing else arrives, or `nil`
     /// when no window is waiting on time.
     public func nextDeadline(now: Double) -> Double? {
-        guard !spec.isCountBased, let next = closeQueue.min else { return nil }
-        guard spec.isEventTime else { return next.closeAt }
+        if case .counted = shape { return nil }
+        guard let next = closeQueue.min else { return nil }
+        guard isEventTime else { return next.closeAt }
         guard let lastArrival else { return nil }
         if next.closeAt <= storedWatermark { return now }
-        let fromData = maxEventTime - spec.maxOutOfOrderness
-        return lastArrival + spec.idleSeconds + (next.closeAt - fromData)
+        return lastArrival + idle + (next.closeAt - (maxEventTime - disorder))
     }
 
     /// Emits every open window as a partial result (`isFinal == false`) and forgets them: for
@@ -137,7 +177,7 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
     public mutating func flush(into results: inout [WindowResult<Key, Agg.Output>]) {
         for (key, window) in openWindowsInOrder() { results.append(result(of: window, key: key, isFinal: false)) }
         keys.removeAll()
-        closeQueue = Heap()
+        closeQueue.removeAll()
     }
 
     /// The open windows as partial results, oldest first, without closing them.
@@ -158,139 +198,113 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
             }
     }
 
-    private mutating func result(of window: OpenWindow, key: Key, isFinal: Bool) -> WindowResult<Key, Agg.Output> {
-        if isFinal { stats.finalResults += 1 } else { stats.partialResults += 1 }
+    @inlinable
+    mutating func result(of window: OpenWindow, key: Key, isFinal: Bool) -> WindowResult<Key, Agg.Output> {
+        if isFinal { counters.finalResults += 1 } else { counters.partialResults += 1 }
         return makeResult(window, key: key, isFinal: isFinal)
     }
 
-    private func makeResult(_ window: OpenWindow, key: Key, isFinal: Bool) -> WindowResult<Key, Agg.Output> {
-        let (start, end) = spec.isCountBased ? (window.firstTime, window.lastTime) : (window.start, window.end)
+    @inlinable
+    func makeResult(_ window: OpenWindow, key: Key, isFinal: Bool) -> WindowResult<Key, Agg.Output> {
+        let counted = if case .counted = shape { true } else { false }
+        let (start, end) = counted ? (window.firstTime, window.lastTime) : (window.start, window.end)
         return WindowResult(key: key, start: start, end: end, count: window.count, value: aggregator.result(window.state), isFinal: isFinal)
     }
 
     // MARK: - Window kinds
 
-    /// Whether `key` may get its first window.
-    private func admits(_ key: Key) -> Bool {
-        keys[key] != nil || keys.count < spec.maxKeys
-    }
-
     /// Tumbling and sliding windows: aligned to multiples of the slide since the epoch.
-    private mutating func insertAligned(_ element: Element, key: Key, time: Double, now: Double) -> Outcome {
-        let (size, slide): (Double, Double) = switch spec.shape {
-        case .tumbling(let size): (size.seconds, size.seconds)
-        case .sliding(let size, let slide): (size.seconds, slide.seconds)
-        default: fatalError("not an aligned window")
-        }
+    @inlinable
+    mutating func insertAligned(_ element: Element, key: Key, time: Double, size: Double, slide: Double, now: Double) -> Outcome {
         let watermark = watermark(now: now)
-        let lateness = spec.allowedLateness
         let last = (time / slide).rounded(.down)
-        let first = ((time - size) / slide).rounded(.down)
+        var index = ((time - size) / slide).rounded(.down)
         var added = false
-        var index = first
         while index <= last + 1 {
             defer { index += 1 }
             let start = index * slide
             let end = start + size
             guard start <= time, time < end, end + lateness > watermark else { continue }
-            if !added, !admits(key) { return .rejected(.keyLimit(maxKeys: spec.maxKeys)) }
+            guard addToWindow(element, key: key, time: time, windowID: Int64(index), start: start, end: end) else {
+                return .rejected(.keyLimit(maxKeys: maxKeys))
+            }
             added = true
-            let id = Int64(index)
-            addToWindow(element, key: key, time: time, windowID: id, start: start, end: end)
         }
         return added ? .added : .rejected(.late(eventTime: time, watermark: watermark))
     }
 
     /// Adds to the window `id` of `key`, opening it (and scheduling its close) if needed.
-    @inline(__always)
-    private mutating func addToWindow(_ element: Element, key: Key, time: Double, windowID id: Int64, start: Double, end: Double) {
-        let aggregator = self.aggregator
-        var opened = false
-        keys[key, default: KeyWindows()].withWindow(id: id) {
-            opened = true
-            return OpenWindow(id: id, start: start, end: end, state: aggregator.makeState())
-        } update: { window in
-            window.count += 1
-            if time < window.firstTime { window.firstTime = time }
-            if time > window.lastTime { window.lastTime = time }
-            aggregator.add(element, at: time, to: &window.state)
+    /// `false` when `key` is new and `maxKeys` keys already have windows.
+    @inlinable
+    mutating func addToWindow(_ element: Element, key: Key, time: Double, windowID id: Int64, start: Double, end: Double) -> Bool {
+        if let keyIndex = keys.index(forKey: key) {
+            if let index = keys.values[keyIndex].windows.firstIndex(where: { $0.id == id }) {
+                keys.values[keyIndex].windows[index].add(element, at: time, aggregator: aggregator)
+                return true
+            }
+            var window = OpenWindow(id: id, start: start, end: end, state: aggregator.makeState())
+            window.add(element, at: time, aggregator: aggregator)
+            keys.values[keyIndex].windows.append(window)
+        } else {
+            guard keys.count < maxKeys else { return false }
+            var window = OpenWindow(id: id, start: start, end: end, state: aggregator.makeState())
+            window.add(element, at: time, aggregator: aggregator)
+            var windows = KeyWindows()
+            windows.windows.append(window)
+            keys[key] = windows
         }
-        if opened {
-            nextID += 1
-            closeQueue.insert(CloseEntry(closeAt: end + spec.allowedLateness, id: id, key: key, seq: nextID))
-        }
+        nextID += 1
+        closeQueue.insert(.init(closeAt: end + lateness, seq: nextID, id: id, key: key))
+        return true
     }
 
     /// Session windows: an element opens `[t, t + gap)` and merges every session it overlaps.
-    private mutating func insertSession(_ element: Element, key: Key, time: Double, gap: Double, now: Double) -> Outcome {
+    @inlinable
+    mutating func insertSession(_ element: Element, key: Key, time: Double, gap: Double, now: Double) -> Outcome {
         let watermark = watermark(now: now)
-        let lateness = spec.allowedLateness
         var windows = keys[key]?.windows ?? []
         let overlapping = windows.indices.filter { windows[$0].start < time + gap && time < windows[$0].end }
         if overlapping.isEmpty {
             if time + gap + lateness <= watermark { return .rejected(.late(eventTime: time, watermark: watermark)) }
-            if !admits(key) { return .rejected(.keyLimit(maxKeys: spec.maxKeys)) }
+            if keys[key] == nil, keys.count >= maxKeys { return .rejected(.keyLimit(maxKeys: maxKeys)) }
         }
         nextID += 1
         var session = OpenWindow(id: nextID, start: time, end: time + gap, state: aggregator.makeState())
         for index in overlapping.reversed() {
             let other = windows.remove(at: index)
-            session.start = min(session.start, other.start)
-            session.end = max(session.end, other.end)
+            session.start = Swift.min(session.start, other.start)
+            session.end = Swift.max(session.end, other.end)
             session.count += other.count
-            session.firstTime = min(session.firstTime, other.firstTime)
-            session.lastTime = max(session.lastTime, other.lastTime)
+            session.firstTime = Swift.min(session.firstTime, other.firstTime)
+            session.lastTime = Swift.max(session.lastTime, other.lastTime)
             aggregator.merge(other.state, into: &session.state)
         }
-        session.count += 1
-        session.firstTime = min(session.firstTime, time)
-        session.lastTime = max(session.lastTime, time)
-        aggregator.add(element, at: time, to: &session.state)
+        session.add(element, at: time, aggregator: aggregator)
         windows.append(session)
         keys[key, default: KeyWindows()].windows = windows
-        closeQueue.insert(CloseEntry(closeAt: session.end + lateness, id: session.id, key: key, seq: session.id))
+        closeQueue.insert(.init(closeAt: session.end + lateness, seq: session.id, id: session.id, key: key))
         return .added
     }
 
     /// Count windows: one opens every `slide` elements of a key and closes at `size` elements.
-    private mutating func insertCounted(
+    @inlinable
+    mutating func insertCounted(
         _ element: Element, key: Key, time: Double, size: Int, slide: Int, into results: inout [WindowResult<Key, Agg.Output>]
     ) -> Outcome {
-        guard admits(key) else { return .rejected(.keyLimit(maxKeys: spec.maxKeys)) }
-        let aggregator = self.aggregator
+        if keys[key] == nil, keys.count >= maxKeys { return .rejected(.keyLimit(maxKeys: maxKeys)) }
         var state = keys.removeValue(forKey: key) ?? KeyWindows()
         if state.seen % slide == 0 {
             nextID += 1
             state.windows.append(OpenWindow(id: nextID, start: 0, end: 0, state: aggregator.makeState()))
         }
         state.seen += 1
-        for index in state.windows.indices {
-            state.windows[index].count += 1
-            state.windows[index].firstTime = min(state.windows[index].firstTime, time)
-            state.windows[index].lastTime = max(state.windows[index].lastTime, time)
-            aggregator.add(element, at: time, to: &state.windows[index].state)
-        }
+        for index in state.windows.indices { state.windows[index].add(element, at: time, aggregator: aggregator) }
         if let full = state.windows.first, full.count == size {
             state.windows.removeFirst()
             results.append(result(of: full, key: key, isFinal: true))
         }
         if !state.windows.isEmpty || state.seen % slide != 0 { keys[key] = state }
         return .added
-    }
-}
-
-extension WindowEngine.KeyWindows {
-    /// Finds the window `id` (opening it with `make` if absent) and updates it in place.
-    @inline(__always)
-    mutating func withWindow(
-        id: Int64, make: () -> WindowEngine.OpenWindow, update: (inout WindowEngine.OpenWindow) -> Void
-    ) {
-        if let index = windows.firstIndex(where: { $0.id == id }) {
-            update(&windows[index])
-        } else {
-            windows.append(make())
-            update(&windows[windows.count - 1])
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 internal import DequeModule
 
 /// A ``WindowEngine`` shared between the task that feeds it and those that look at it (metrics,
@@ -8,7 +8,7 @@ where Agg.Input == Element {
     public typealias Result = WindowResult<Key, Agg.Output>
 
     public let clock: WindowClock
-    private let engine: Mutex<WindowEngine<Element, Key, Agg>>
+    @usableFromInline let engine: Mutex<WindowEngine<Element, Key, Agg>>
     private let recent: Mutex<Deque<Result>>
     private let recentLimit: Int
 
@@ -23,9 +23,10 @@ where Agg.Input == Element {
     public var spec: WindowSpec { engine.withLock { $0.spec } }
 
     /// Adds a batch of `(element, key, eventTime)`; returns the results that closed and the
-    /// rejected elements (in order).
+    /// rejected elements (in order). Inlinable, so it is specialised with the engine.
+    @inlinable
     public func insert(
-        _ batch: some Sequence<(element: Element, key: Key, eventTime: Double?)>
+        _ batch: [(element: Element, key: Key, eventTime: Double?)]
     ) -> (results: [Result], rejected: [WindowRejected<Element>]) {
         let now = clock.now.seconds
         var results: [Result] = []
@@ -87,7 +88,8 @@ where Agg.Input == Element {
         }
     }
 
-    private func remember(_ results: [Result]) {
+    @usableFromInline
+    func remember(_ results: [Result]) {
         guard !results.isEmpty else { return }
         recent.withLock { recent in
             recent.append(contentsOf: results.suffix(recentLimit))

@@ -47,4 +47,10 @@ public struct WindowRejected<Element: Sendable>: Error, Sendable, CustomStringCo
     public var element: Element
     public var reason: WindowRejection
     public var description: String { reason.description }
+
+    @inlinable
+    public init(element: Element, reason: WindowRejection) {
+        self.element = element
+        self.reason = reason
+    }
 }

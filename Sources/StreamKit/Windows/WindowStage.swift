@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// A pipeline stage that aggregates elements into windows and emits a ``WindowResult`` per
 /// closed window and key (one worker: a window's state is owned by a single task).
@@ -74,12 +74,15 @@ public struct Unkeyed: Hashable, Sendable {
 
 extension Pipeline {
     /// Appends a window stage.
+    @inlinable
     public func via<Key, Agg>(_ stage: WindowStage<Output, Key, Agg>) -> Pipeline<Input, WindowResult<Key, Agg.Output>> {
         via(stage) { $0 }
     }
 
     /// Appends a window stage whose results are turned into `Next` values as they are emitted
-    /// (no extra stage, no extra queue).
+    /// (no extra stage, no extra queue). Inlinable like ``via(_:)-(Stage)``, so the stage's loop
+    /// is specialised for its types.
+    @inlinable
     public func via<Key, Agg, Next: Sendable>(
         _ stage: WindowStage<Output, Key, Agg>,
         results transform: @escaping @Sendable (WindowResult<Key, Agg.Output>) -> Next
@@ -107,16 +110,18 @@ extension Pipeline {
 }
 
 /// Runs a ``WindowStage``: takes batches, or waits for an element until the next window is due.
+@usableFromInline
 struct WindowStageRunner<Input: Sendable, Key: Hashable & Sendable, Agg: Aggregator, Output: Sendable>: Sendable
 where Agg.Input == Input {
-    typealias Result = WindowResult<Key, Agg.Output>
-    let stage: WindowStage<Input, Key, Agg>
-    let name: String
-    let input: Channel<Input>
-    let output: Channel<Output>
-    let transform: @Sendable (Result) -> Output
-    let metrics: StageMetrics
+    @usableFromInline typealias Result = WindowResult<Key, Agg.Output>
+    @usableFromInline let stage: WindowStage<Input, Key, Agg>
+    @usableFromInline let name: String
+    @usableFromInline let input: Channel<Input>
+    @usableFromInline let output: Channel<Output>
+    @usableFromInline let transform: @Sendable (Result) -> Output
+    @usableFromInline let metrics: StageMetrics
 
+    @inlinable
     init(
         stage: WindowStage<Input, Key, Agg>, name: String, input: Channel<Input>, output: Channel<Output>,
         transform: @escaping @Sendable (Result) -> Output
@@ -129,6 +134,7 @@ where Agg.Input == Input {
         self.metrics = StageMetrics(name: name, workers: 1, counterSets: 1, aggregating: true) { (input.count, input.capacity) }
     }
 
+    @inlinable
     func run(failures: FailureSink) async throws {
         defer { output.close() }
         let counters = metrics.counters[0]
@@ -179,7 +185,8 @@ where Agg.Input == Input {
     }
 
     /// Sends results downstream, timing any wait for room as backpressure.
-    private func deliver(_ results: [Result], counters: WorkerCounters) async throws {
+    @inlinable
+    func deliver(_ results: [Result], counters: WorkerCounters) async throws {
         guard !results.isEmpty else { return }
         let outputs = results.map(transform)
         switch output.trySend(contentsOf: outputs) {
