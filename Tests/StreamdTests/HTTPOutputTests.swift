@@ -92,15 +92,6 @@ import Testing
         try #require(try ConfigLoader.parse(yaml: yaml).pipelines.first).outputs
     }
 
-    static func issues(_ yaml: String) -> [ConfigIssue] {
-        do {
-            _ = try ConfigLoader.parse(yaml: yaml)
-            return []
-        } catch {
-            return error.issues
-        }
-    }
-
     @Test func parsesWithDefaults() throws {
         let outputs = try Self.outputs("""
             pipelines:
@@ -130,6 +121,6 @@ import Testing
     func validationError(index: Int) {
         let (output, path, message) = Self.errorCases[index]
         let yaml = "pipelines:\n  p:\n    outputs:\n      \(output)"
-        #expect(Self.issues(yaml) == [ConfigIssue(path: path, line: 4, message: message)])
+        #expect(ConfigLoaderTests.issues(yaml) == [ConfigIssue(path: path, line: 4, message: message)])
     }
 }

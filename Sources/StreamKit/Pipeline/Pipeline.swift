@@ -71,18 +71,32 @@ extension Pipeline {
     /// Appends a stage.
     @inlinable
     public func via<Next: Sendable>(_ stage: Stage<Output, Next>) -> Pipeline<Input, Next> {
+        appending(name: stage.name, capacity: stage.capacity) { name, input, output in
+            StageRunning(StageRunner(stage: stage, name: name, input: input, output: output))
+        }
+    }
+
+    /// Appends a stage whose runner `makeRunner` builds from its name, its input (the pipeline's
+    /// input for the first stage, else a new buffer of `capacity`) and its output. Inlinable,
+    /// so each runner is built where the element types are concrete.
+    @inlinable
+    func appending<Next: Sendable>(
+        name: String?,
+        capacity: Int,
+        _ makeRunner: @escaping @Sendable (_ name: String, _ input: Channel<Output>, _ output: Channel<Next>) -> StageRunning
+    ) -> Pipeline<Input, Next> {
         let index = stageCount + 1
-        let name = stage.name ?? "stage-\(index)"
+        let name = name ?? "stage-\(index)"
         let assembly = self.assembly
         return Pipeline<Input, Next>(
             input: input,
             assembly: .stages(count: index) { sink in
                 switch assembly {
                 case .source(let source):
-                    return [StageRunning(StageRunner(stage: stage, name: name, input: source, output: sink))]
+                    return [makeRunner(name, source, sink)]
                 case .stages(_, let upstream):
-                    let buffer = Channel<Output>(capacity: stage.capacity)
-                    return upstream(buffer) + [StageRunning(StageRunner(stage: stage, name: name, input: buffer, output: sink))]
+                    let buffer = Channel<Output>(capacity: capacity)
+                    return upstream(buffer) + [makeRunner(name, buffer, sink)]
                 }
             },
             output: nil,

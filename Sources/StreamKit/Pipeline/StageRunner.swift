@@ -125,17 +125,7 @@ struct StageRunner<Input: Sendable, Output: Sendable>: Sendable {
     @inlinable
     func deliver(_ outputs: [Output], counters: WorkerCounters) async throws {
         guard !outputs.isEmpty else { return }
-        switch output.trySend(contentsOf: outputs) {
-        case .enqueued: break
-        case .closed: throw PipelineError.downstreamClosed(stage: name)
-        case .full:
-            let start = ContinuousClock.now
-            do { try await output.send(contentsOf: outputs) } catch is ChannelClosed {
-                throw PipelineError.downstreamClosed(stage: name)
-            }
-            counters.add(.backpressureNanoseconds, Self.nanoseconds(ContinuousClock.now - start))
-        }
-        counters.add(.emitted, outputs.count)
+        try await output.deliver(outputs, from: name, counters: counters)
     }
 
     /// Ordered mode reuses ``DataStream/mapAsync(concurrency:ordered:)``: its workers process
@@ -159,5 +149,24 @@ struct StageRunner<Input: Sendable, Output: Sendable>: Sendable {
     static func nanoseconds(_ duration: Duration) -> Int {
         let (seconds, attoseconds) = duration.components
         return Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+    }
+}
+
+extension Channel {
+    /// A stage's hand-over downstream: all of `elements` at once, waiting for room if needed
+    /// (timed as the stage's backpressure), counted as emitted.
+    @inlinable
+    func deliver(_ elements: [Element], from stage: String, counters: WorkerCounters) async throws {
+        switch trySend(contentsOf: elements) {
+        case .enqueued: break
+        case .closed: throw PipelineError.downstreamClosed(stage: stage)
+        case .full:
+            let start = ContinuousClock.now
+            do { try await send(contentsOf: elements) } catch is ChannelClosed {
+                throw PipelineError.downstreamClosed(stage: stage)
+            }
+            counters.add(.backpressureNanoseconds, StageRunner<Element, Element>.nanoseconds(ContinuousClock.now - start))
+        }
+        counters.add(.emitted, elements.count)
     }
 }

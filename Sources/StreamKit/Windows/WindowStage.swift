@@ -87,25 +87,9 @@ extension Pipeline {
         _ stage: WindowStage<Output, Key, Agg>,
         results transform: @escaping @Sendable (WindowResult<Key, Agg.Output>) -> Next
     ) -> Pipeline<Input, Next> {
-        let index = stageCount + 1
-        let name = stage.name ?? "stage-\(index)"
-        let assembly = self.assembly
-        return Pipeline<Input, Next>(
-            input: input,
-            assembly: .stages(count: index) { sink in
-                switch assembly {
-                case .source(let source):
-                    return [StageRunning(WindowStageRunner(stage: stage, name: name, input: source, output: sink, transform: transform))]
-                case .stages(_, let upstream):
-                    let buffer = Channel<Output>(capacity: stage.capacity)
-                    return upstream(buffer)
-                        + [StageRunning(WindowStageRunner(stage: stage, name: name, input: buffer, output: sink, transform: transform))]
-                }
-            },
-            output: nil,
-            errors: errorChannel,
-            failureHandler: failureHandler
-        )
+        appending(name: stage.name, capacity: stage.capacity) { name, input, output in
+            StageRunning(WindowStageRunner(stage: stage, name: name, input: input, output: output, transform: transform))
+        }
     }
 }
 
@@ -188,17 +172,6 @@ where Agg.Input == Input {
     @inlinable
     func deliver(_ results: [Result], counters: WorkerCounters) async throws {
         guard !results.isEmpty else { return }
-        let outputs = results.map(transform)
-        switch output.trySend(contentsOf: outputs) {
-        case .enqueued: break
-        case .closed: throw PipelineError.downstreamClosed(stage: name)
-        case .full:
-            let start = ContinuousClock.now
-            do { try await output.send(contentsOf: outputs) } catch is ChannelClosed {
-                throw PipelineError.downstreamClosed(stage: name)
-            }
-            counters.add(.backpressureNanoseconds, StageRunner<Input, Input>.nanoseconds(ContinuousClock.now - start))
-        }
-        counters.add(.emitted, results.count)
+        try await output.deliver(results.map(transform), from: name, counters: counters)
     }
 }
