@@ -52,8 +52,8 @@ test: setup
 test-tsan: setup
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
-# Performance targets of SPEC §4 (release build, never part of `make test`): P1–P3 in Swift,
-# then P5/P6 over HTTP (Benchmarks/http-bench.sh). BENCH="P1 P5" runs a subset.
+# Performance targets of SPEC §4 (release build, never part of `make test`): P1–P4 in Swift,
+# then P5, P6 and P6W over HTTP (Benchmarks/http-bench.sh). BENCH="P1 P5" runs a subset.
 bench: setup bench-setup
 	cd Benchmarks && $(SWIFT) build -c release
 	Benchmarks/.build/release/streamkit-bench $(BENCH)

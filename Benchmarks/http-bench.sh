@@ -2,7 +2,7 @@
 # P5 and P6 of SPEC §4: streamd's HTTP ingestion against a bare libmicrohttpd responder
 # (Benchmarks/bare-mhd/bare_mhd.c) measured in the same run, with wrk on loopback.
 #
-#   Benchmarks/http-bench.sh [P5] [P6]     (both by default; `make bench` runs it after the
+#   Benchmarks/http-bench.sh [P5] [P6] [P6W] (all by default; `make bench` runs it after the
 #                                           Swift benchmarks, `make bench BENCH=P5` just P5)
 #
 # P5: one ~200-byte JSON event per POST, keep-alive, into a pipeline with one filter stage.
