@@ -313,7 +313,8 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let start = clock.now
         delivery.cancel()
         let result = await delivery.result
-        #expect(clock.now - start < .seconds(2))
+        // Far below the 30 s timeout; URLSession's cancellation takes a few seconds on a busy machine.
+        #expect(clock.now - start < .seconds(10))
         #expect(throws: HTTPPostError.self) { try result.get() }
     }
 
@@ -446,7 +447,8 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let start = clock.now
         delivery.cancel()
         let result = await delivery.result
-        #expect(clock.now - start < .seconds(2))
+        // Far below the 30 s timeout; URLSession's cancellation takes a few seconds on a busy machine.
+        #expect(clock.now - start < .seconds(10))
         #expect(throws: ChildProcess.Failure.self) { try result.get() }
         #expect(!Self.isAlive(pid))
     }

@@ -39,16 +39,20 @@ extension DataStream {
                 results.removeAll(keepingCapacity: true)
                 for result in ready { try await emit(.result(result)) }
             }
+            var deadline: Double?
             try await self.runTimed(clock: clock, deadline: {
-                engine.nextDeadline(now: clock.now.seconds).map { WindowClock.Instant(seconds: $0) }
+                deadline = engine.nextDeadline(now: clock.now.seconds)
+                return deadline.map { WindowClock.Instant(seconds: $0) }
             }) { element in
-                let now = clock.now.seconds
+                var now = clock.now.seconds
                 if let element {
                     let outcome = engine.insert(
                         element, key: try key(element), eventTime: try eventTime?(element), now: now, into: &results)
                     try await emitResults()
                     if case .rejected(let reason) = outcome { try await emit(.rejected(WindowRejected(element: element, reason: reason))) }
                 } else {
+                    // Woken at the deadline: time has reached it, whatever rounding says.
+                    if let deadline { now = Swift.max(now, deadline) }
                     engine.advance(now: now, into: &results)
                     try await emitResults()
                 }

@@ -39,7 +39,11 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
 
     @usableFromInline
     struct OpenWindow {
+        /// Stable within its key: the window index for aligned windows; for sessions, the id of
+        /// the first session, kept through merges so its close-queue entry stays valid.
         @usableFromInline var id: Int64
+        /// Creation order (a merge makes a new session, so it takes a new one).
+        @usableFromInline var seq: Int64
         @usableFromInline var start: Double
         @usableFromInline var end: Double
         @usableFromInline var count = 0
@@ -48,8 +52,9 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
         @usableFromInline var firstTime = Double.infinity
         @usableFromInline var lastTime = -Double.infinity
 
-        @inlinable init(id: Int64, start: Double, end: Double, state: Agg.State) {
+        @inlinable init(id: Int64, seq: Int64, start: Double, end: Double, state: Agg.State) {
             self.id = id
+            self.seq = seq
             self.start = start
             self.end = end
             self.state = state
@@ -152,10 +157,15 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
             _ = closeQueue.popMin()
             guard let keyIndex = keys.index(forKey: next.key),
                 let index = keys.values[keyIndex].windows.firstIndex(where: { $0.id == next.id })
-            else { continue }
-            // A session that grew has a later entry of its own; this one is stale.
-            guard keys.values[keyIndex].windows[index].end + lateness == next.closeAt else { continue }
-            let window = keys.values[keyIndex].windows.remove(at: index)
+            else { continue }  // merged into another session, whose entry stands
+            // A session that grew since its entry was queued: queue it again as it is now (one
+            // entry per session, not one per element).
+            let window = keys.values[keyIndex].windows[index]
+            guard window.end + lateness == next.closeAt, window.seq == next.seq else {
+                closeQueue.insert(.init(closeAt: window.end + lateness, seq: window.seq, id: window.id, key: next.key))
+                continue
+            }
+            keys.values[keyIndex].windows.remove(at: index)
             if keys.values[keyIndex].windows.isEmpty { keys.remove(at: keyIndex) }
             results.append(result(of: window, key: next.key, isFinal: true))
         }
@@ -194,7 +204,7 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
         return keys.flatMap { key, value in value.windows.map { (key, $0) } }
             .sorted { a, b in
                 let (startA, startB) = countBased ? (a.1.firstTime, b.1.firstTime) : (a.1.start, b.1.start)
-                return (startA, a.1.id) < (startB, b.1.id)
+                return (startA, a.1.seq) < (startB, b.1.seq)
             }
     }
 
@@ -242,18 +252,19 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
                 keys.values[keyIndex].windows[index].add(element, at: time, aggregator: aggregator)
                 return true
             }
-            var window = OpenWindow(id: id, start: start, end: end, state: aggregator.makeState())
+            nextID += 1
+            var window = OpenWindow(id: id, seq: nextID, start: start, end: end, state: aggregator.makeState())
             window.add(element, at: time, aggregator: aggregator)
             keys.values[keyIndex].windows.append(window)
         } else {
             guard keys.count < maxKeys else { return false }
-            var window = OpenWindow(id: id, start: start, end: end, state: aggregator.makeState())
+            nextID += 1
+            var window = OpenWindow(id: id, seq: nextID, start: start, end: end, state: aggregator.makeState())
             window.add(element, at: time, aggregator: aggregator)
             var windows = KeyWindows()
             windows.windows.append(window)
             keys[key] = windows
         }
-        nextID += 1
         closeQueue.insert(.init(closeAt: end + lateness, seq: nextID, id: id, key: key))
         return true
     }
@@ -269,7 +280,10 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
             if keys[key] == nil, keys.count >= maxKeys { return .rejected(.keyLimit(maxKeys: maxKeys)) }
         }
         nextID += 1
-        var session = OpenWindow(id: nextID, start: time, end: time + gap, state: aggregator.makeState())
+        // A merge keeps the first session's id (its queued close entry stays valid and is
+        // re-queued when due if the session grew) but is a new session in creation order.
+        let id = overlapping.first.map { windows[$0].id } ?? nextID
+        var session = OpenWindow(id: id, seq: nextID, start: time, end: time + gap, state: aggregator.makeState())
         for index in overlapping.reversed() {
             let other = windows.remove(at: index)
             session.start = Swift.min(session.start, other.start)
@@ -282,7 +296,7 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
         session.add(element, at: time, aggregator: aggregator)
         windows.append(session)
         keys[key, default: KeyWindows()].windows = windows
-        closeQueue.insert(.init(closeAt: session.end + lateness, seq: session.id, id: session.id, key: key))
+        if overlapping.isEmpty { closeQueue.insert(.init(closeAt: session.end + lateness, seq: session.seq, id: id, key: key)) }
         return .added
     }
 
@@ -295,7 +309,7 @@ public struct WindowEngine<Element, Key: Hashable & Sendable, Agg: Aggregator> w
         var state = keys.removeValue(forKey: key) ?? KeyWindows()
         if state.seen % slide == 0 {
             nextID += 1
-            state.windows.append(OpenWindow(id: nextID, start: 0, end: 0, state: aggregator.makeState()))
+            state.windows.append(OpenWindow(id: nextID, seq: nextID, start: 0, end: 0, state: aggregator.makeState()))
         }
         state.seen += 1
         for index in state.windows.indices { state.windows[index].add(element, at: time, aggregator: aggregator) }

@@ -1,4 +1,3 @@
-public import Synchronization
 internal import DequeModule
 
 /// A ``WindowEngine`` shared between the task that feeds it and those that look at it (metrics,
@@ -8,15 +7,17 @@ where Agg.Input == Element {
     public typealias Result = WindowResult<Key, Agg.Output>
 
     public let clock: WindowClock
-    @usableFromInline let engine: Mutex<WindowEngine<Element, Key, Agg>>
-    private let recent: Mutex<Deque<Result>>
+    /// A spin lock like the channel's: the feeding task holds it for one batch, readers briefly
+    /// (and, unlike `Mutex`'s kernel hand-over, the thread sanitizer understands it).
+    @usableFromInline let engine: SpinLock<WindowEngine<Element, Key, Agg>>
+    private let recent: SpinLock<Deque<Result>>
     private let recentLimit: Int
 
     /// `recentLimit` closed results are kept for ``recentResults``.
     public init(spec: WindowSpec, aggregator: Agg, clock: WindowClock = .system, recentLimit: Int = 100) {
         self.clock = clock
-        self.engine = Mutex(WindowEngine(spec: spec, aggregator: aggregator))
-        self.recent = Mutex(Deque())
+        self.engine = SpinLock(WindowEngine(spec: spec, aggregator: aggregator))
+        self.recent = SpinLock(Deque())
         self.recentLimit = recentLimit
     }
 
@@ -42,9 +43,10 @@ where Agg.Input == Element {
         return (results, rejected)
     }
 
-    /// Closes the windows that are due at the clock's now.
-    public func advance() -> [Result] {
-        let now = clock.now.seconds
+    /// Closes the windows that are due at the clock's now — or at `deadline`, when the caller
+    /// slept until it (so a clock read a rounding error short of it still closes its window).
+    public func advance(reaching deadline: WindowClock.Instant? = nil) -> [Result] {
+        let now = Swift.max(clock.now.seconds, deadline?.seconds ?? -.infinity)
         var results: [Result] = []
         engine.withLock { $0.advance(now: now, into: &results) }
         remember(results)

@@ -130,7 +130,7 @@ where Agg.Input == Input {
             do {
                 if input.count == 0, let deadline = window.nextDeadline() {
                     guard let first = try await input.receive(before: deadline, clock: window.clock) else {
-                        try await deliver(window.advance(), counters: counters)
+                        try await deliver(window.advance(reaching: deadline), counters: counters)
                         continue
                     }
                     batch = [first]

@@ -1,7 +1,6 @@
 import DequeModule
 import Logging
 import StreamKit
-import Synchronization
 
 /// Every alert hook of the daemon and the notifications on their way to them: one
 /// ``AlertDispatcher`` (bounded queues, timeouts, retries) shared by all pipelines, and the
@@ -15,7 +14,7 @@ final class AlertCenter: Sendable {
 
     let hooks: [HookDefinition]
     private let dispatcher: AlertDispatcher<Notice, ContinuousClock>
-    private let recent = Mutex(Deque<JSONValue>())
+    private let recent = Locked(Deque<JSONValue>())
     static let recentLimit = 100
     static let logger = Logger(label: "streamd.alert")
 

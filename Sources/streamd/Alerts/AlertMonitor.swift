@@ -8,8 +8,11 @@ final class AlertMonitor: Sendable {
     let pipeline: String
     let stage: String
     let definition: AlertDefinition
-    private let rule: Mutex<AlertRule<JSONValue, Event>>
-    private let counters = Mutex(Counters())
+    private let rule: Locked<AlertRule<JSONValue, Event>>
+    private let evaluations = Atomic<Int>(0)
+    private let evaluationErrors = Atomic<Int>(0)
+    private let deliveries = Atomic<Int>(0)
+    private let deliveryFailures = Atomic<Int>(0)
 
     struct Counters: Sendable {
         var evaluations = 0
@@ -22,7 +25,7 @@ final class AlertMonitor: Sendable {
         self.pipeline = pipeline
         self.stage = stage
         self.definition = definition
-        rule = Mutex(AlertRule(
+        rule = Locked(AlertRule(
             name: stage, hold: definition.hold, cooldown: definition.cooldown, repeatInterval: definition.repeatInterval))
     }
 
@@ -33,9 +36,9 @@ final class AlertMonitor: Sendable {
         let matches: Bool
         do {
             matches = try definition.condition.isTrue(result, context: context)
-            counters.withLock { $0.evaluations += 1 }
+            evaluations.add(1, ordering: .relaxed)
         } catch {
-            counters.withLock { $0.evaluationErrors += 1 }
+            evaluationErrors.add(1, ordering: .relaxed)
             throw error
         }
         let now = context.now()
@@ -49,7 +52,7 @@ final class AlertMonitor: Sendable {
     }
 
     func recordDelivery(_ delivered: Bool) {
-        counters.withLock { if delivered { $0.deliveries += 1 } else { $0.deliveryFailures += 1 } }
+        if delivered { deliveries.add(1, ordering: .relaxed) } else { deliveryFailures.add(1, ordering: .relaxed) }
     }
 
     struct Snapshot: Sendable {
@@ -61,7 +64,9 @@ final class AlertMonitor: Sendable {
     }
 
     var snapshot: Snapshot {
-        let counters = counters.withLock { $0 }
+        let counters = Counters(
+            evaluations: evaluations.load(ordering: .relaxed), evaluationErrors: evaluationErrors.load(ordering: .relaxed),
+            deliveries: deliveries.load(ordering: .relaxed), deliveryFailures: deliveryFailures.load(ordering: .relaxed))
         let (firings, resolutions, firing) = rule.withLock { ($0.firings, $0.resolutions, $0.firing) }
         return Snapshot(counters: counters, firings: firings, resolutions: resolutions, firing: firing)
     }

@@ -1,5 +1,4 @@
 import StreamKit
-import Synchronization
 
 /// The window operator behind one `window` stage of a pipeline, across restarts: what
 /// `GET /v1/pipelines/{name}/windows` and the metrics read.
@@ -9,7 +8,7 @@ final class WindowMonitor: Sendable {
     let stage: String
     let definition: WindowDefinition
     let invalidValues = InvalidValueCounter()
-    private let state = Mutex<(current: Operator?, finished: WindowStats)>((nil, WindowStats()))
+    private let state = Locked<(current: Operator?, finished: WindowStats)>((nil, WindowStats()))
 
     init(stage: String, definition: WindowDefinition) {
         self.stage = stage
