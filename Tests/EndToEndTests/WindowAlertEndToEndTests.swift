@@ -166,6 +166,37 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    /// The issue's "done when": the example configuration's `metrics` pipeline (the seed's
+    /// windowing scenario) fires its alert on its `log` hook when a source runs hot.
+    @Test func exampleConfigurationFiresTheSeedAlert() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = try String(contentsOf: root.appendingPathComponent("config/streamd.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: #""127.0.0.1:8080""#, with: #""LISTEN""#)
+            .replacingOccurrences(of: #"".state/http-errors.ndjson""#, with: #""STATE_DIR/http-errors.ndjson""#)
+            .replacingOccurrences(of: #"".state""#, with: #""STATE_DIR""#)
+        let daemon = try StreamdProcess(config: example)
+        // Like the seed: a metric every 200 ms per source, server1 hot (80–89), server2 cool.
+        let now = Date().timeIntervalSince1970
+        let lines = (0..<10).flatMap { i in
+            [
+                #"{"timestamp": \#(now + Double(i) * 0.2), "source": "server1", "value": \#(80 + i)}"#,
+                #"{"timestamp": \#(now + Double(i) * 0.2), "source": "server2", "value": \#(20 + i)}"#,
+            ]
+        }
+        let posted = try daemon.client.post("/v1/pipelines/metrics/events", json: lines.joined(separator: "\n"), contentType: "application/x-ndjson")
+        #expect(posted.status == 202, "\(posted.text)")
+        var firing = ""
+        for _ in 0..<1500 where firing.isEmpty {
+            firing = daemon.logText.split(separator: "\n").first { $0.contains("logger=streamd.alert") && $0.contains("state=firing") }.map(String.init) ?? ""
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(firing.contains("alert=hot") && firing.contains("pipeline=metrics"), "\(daemon.logText)")
+        #expect(firing.contains(#"source\":\"server1"#) && !daemon.logText.contains(#"key="{\"source\":\"server2"#))
+        let windows = try daemon.client.get("/v1/pipelines/metrics/windows").json["windows"] as? [[String: Any]] ?? []
+        #expect(windows.first?["stage"] as? String == "per-source")
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func openWindowsAreFlushedAsPartialResultsAtShutdown() throws {
         let webhook = try TestHTTPListener()
         defer { webhook.stop() }
