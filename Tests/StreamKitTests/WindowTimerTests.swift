@@ -14,7 +14,7 @@ struct Reading: Sendable, Equatable {
 
 struct UnreadableTime: Error, Equatable {}
 
-/// Yields until `condition` holds; records an issue after `limit` of real time.
+/// Polls until `condition` holds; records an issue after `limit` of real time.
 func eventually(_ what: String, within limit: Duration = .seconds(10), _ condition: () -> Bool) async {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: limit)
@@ -23,7 +23,8 @@ func eventually(_ what: String, within limit: Duration = .seconds(10), _ conditi
             Issue.record("timed out waiting for \(what)")
             return
         }
-        await Task.yield()
+        // A short real sleep rather than a yield: polling must not hold a cooperative thread.
+        try? await Task.sleep(for: .milliseconds(1))
     }
 }
 
