@@ -21,7 +21,7 @@ extension SeedExamples {
         let peak = Locked(0)
         @Sendable func sample() {
             let depth = channel.count
-            peak.update { $0 = max($0, depth) }
+            peak.withLock { $0 = max($0, depth) }
         }
 
         @Sendable func fastProducer() async throws {

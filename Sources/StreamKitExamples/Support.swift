@@ -1,5 +1,3 @@
-import Synchronization
-
 /// How every example reports the lines the seed `print`s: injected, so tests stay quiet and the
 /// command-line tool decides where the lines go.
 public typealias ExampleLog = @Sendable (String) -> Void
@@ -13,23 +11,6 @@ public struct ExampleError: Error, Sendable, Hashable, CustomStringConvertible, 
     public init(stringLiteral value: String) { self.message = value }
 
     public var description: String { message }
-}
-
-/// A value shared by concurrent tasks (stage workers, producer and consumer), behind a lock.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) { mutex = Mutex(value) }
-
-    var value: Value { mutex.withLock { $0 } }
-
-    func withLock<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
-        mutex.withLock { body(&$0) }
-    }
-
-    func update(_ body: (inout Value) -> Void) {
-        mutex.withLock { body(&$0) }
-    }
 }
 
 // MARK: - Python-like formatting, so the output reads like the seed's

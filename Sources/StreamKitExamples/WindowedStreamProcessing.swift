@@ -117,7 +117,7 @@ extension SeedExamples {
         let alertingStage = Stage<WindowedResult, WindowedResult>("alerting", workers: 1) { result in
             if isAlert(result) {
                 log("🚨 ALERT: High average value \(fixed(result.avgValue)) across \(result.count) metrics")
-                alerts.update { $0.append(result) }
+                alerts.withLock { $0.append(result) }
             }
             return result
         }

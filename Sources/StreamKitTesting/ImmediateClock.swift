@@ -1,4 +1,4 @@
-import Synchronization
+import StreamKit
 
 /// A clock whose `sleep` returns at once (after a yield) and moves `now` to the deadline.
 /// Lets code written with real delays — the seed examples' simulated work — run instantly in
@@ -6,7 +6,7 @@ import Synchronization
 public final class ImmediateClock: Clock, Sendable {
     public typealias Instant = ManualClock.Instant
 
-    private let current = Mutex(Instant(offset: .zero))
+    private let current = Locked(Instant(offset: .zero))
 
     public init() {}
 

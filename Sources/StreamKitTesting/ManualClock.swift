@@ -1,5 +1,5 @@
 
-import Synchronization
+import StreamKit
 
 /// A clock that moves only when told to: sleepers wake when ``advance(by:)`` passes their
 /// deadline. For deterministic tests of timers, windows and timeouts.
@@ -26,7 +26,7 @@ public final class ManualClock: Clock, Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

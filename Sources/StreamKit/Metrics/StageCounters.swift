@@ -33,7 +33,7 @@ public final class StageMetrics: Sendable {
     @usableFromInline let counters: [WorkerCounters]
     /// Reads the depth and capacity of the stage's input queue.
     private let queue: @Sendable () -> (depth: Int, capacity: Int?)
-    private let rates = Mutex(RateWindow())
+    private let rates = Locked(RateWindow())
     /// Workers currently alive; zero once the stage has finished or was cancelled.
     @usableFromInline let liveWorkers = Atomic<Int>(0)
     /// Whether elements end up `aggregated` into results rather than emitted one for one.

@@ -1,5 +1,5 @@
 import OrderedCollections
-import Synchronization
+import StreamKit
 
 /// The keys a `dedupe` stage has seen, each with the time it expires, bounded in number.
 ///
@@ -11,7 +11,7 @@ final class RecentKeys: Sendable {
         var evictions = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let window: Double
     private let maxKeys: Int
 
