@@ -57,6 +57,9 @@ test-tsan: setup
 # Performance targets of SPEC §4 (release build, never part of `make test`): P1–P4 in Swift,
 # then P5, P6 and P6W over HTTP (Benchmarks/http-bench.sh). BENCH="P1 P5" runs a subset.
 bench: setup bench-setup
+	@# SwiftPM keeps a path dependency's file list in its build plan: drop the plan so files added
+	@# to StreamKit since the last `make bench` are seen (re-planning takes a second).
+	rm -f Benchmarks/.build/release.yaml
 	cd Benchmarks && $(SWIFT) build -c release
 	Benchmarks/.build/release/streamkit-bench $(BENCH)
 	SWIFT=$(SWIFT) Benchmarks/http-bench.sh $(BENCH)
