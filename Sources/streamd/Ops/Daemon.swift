@@ -46,6 +46,20 @@ final class Daemon: Sendable {
 
     var currentPhase: Phase { phase.withLock { $0 } }
 
+    /// One line for systemd's `STATUS=` (shown by `systemctl status`).
+    func statusSummary() -> String {
+        let pipelines = registry.all
+        let running = pipelines.filter { $0.currentState == .running }.count
+        let accepted = pipelines.reduce(0) { $0 + $1.ingest.snapshot().eventsAccepted }
+        let firing = pipelines.reduce(0) { total, pipeline in total + pipeline.alerts.reduce(0) { $0 + $1.snapshot.firing.count } }
+        let phase = switch currentPhase {
+        case .starting: "starting"
+        case .ready: "ready"
+        case .draining: "draining"
+        }
+        return "\(phase): \(running) of \(pipelines.count) pipelines running, \(accepted) events accepted, \(firing) alerts firing"
+    }
+
     func setPhase(_ new: Phase) { phase.withLock { $0 = new } }
 
     /// Runs `operation` to completion from a thread that is not part of Swift's cooperative pool

@@ -24,6 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         Self.bootstrapLogging(config.log)
         let logger = Logger(label: "streamd")
         let signals = SignalWaiter([SIGTERM, SIGINT])
+        let systemd = SystemdNotifier()
 
         do {
             try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true)
@@ -53,10 +54,14 @@ struct RunCommand: AsyncParsableCommand {
             "address": "\(config.server.host):\(server.port)", "port": "\(server.port)",
             "pipelines": "\(daemon.registry.all.count)", "version": "\(StreamdVersion.current)",
         ])
+        systemd.notify("READY=1", "STATUS=\(daemon.statusSummary())")
+        let heartbeat = Task { await Self.reportToSystemd(systemd, daemon: daemon) }
+        defer { heartbeat.cancel() }
 
         let signal = await signals.next()
         logger.info("shutting down", metadata: ["signal": "\(signal)", "timeout": "\(config.shutdownTimeout)"])
         daemon.setPhase(.draining)
+        systemd.notify("STOPPING=1", "STATUS=\(daemon.statusSummary())")
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: config.shutdownTimeout)
         let drained = await Self.within(config.shutdownTimeout) { await daemon.registry.stopAll() }
@@ -71,6 +76,25 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             logger.error("stopped before every pipeline drained", metadata: ["timeout": "\(config.shutdownTimeout)"])
             throw ExitCode(1)
+        }
+    }
+
+    /// While the process lives: `STATUS=` with live figures every second, and `WATCHDOG=1` at
+    /// half the watchdog timeout when systemd set one (from a task of the cooperative pool, so a
+    /// wedged pool misses its pings and systemd restarts the service).
+    static func reportToSystemd(_ systemd: SystemdNotifier, daemon: Daemon) async {
+        guard systemd.isActive else { return }
+        let clock = ContinuousClock()
+        let statusEvery = Duration.seconds(1)
+        let tick = min(statusEvery, systemd.watchdogInterval ?? statusEvery)
+        var nextStatus = clock.now.advanced(by: statusEvery)
+        while !Task.isCancelled {
+            if systemd.watchdogInterval != nil { systemd.notify("WATCHDOG=1") }
+            if clock.now >= nextStatus {
+                systemd.notify("STATUS=\(daemon.statusSummary())")
+                nextStatus = clock.now.advanced(by: statusEvery)
+            }
+            try? await clock.sleep(for: tick)
         }
     }
 

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// The real binary under a pretend systemd: its own `NOTIFY_SOCKET` and watchdog.
+@Suite(.serialized) struct SystemdEndToEndTests {
+    static let config = """
+        server:
+          listen: "LISTEN"
+        state_dir: "STATE_DIR"
+        pipelines:
+          web:
+            stages:
+              - filter: 'exists(.user_id)'
+          idle:
+            autostart: false
+        """
+
+    @Test func readyStatusWatchdogAndStopping() throws {
+        let systemd = try NotifySocket()
+        defer { systemd.close() }
+        // A 400 ms watchdog: streamd must ping every 200 ms.
+        let daemon = try StreamdProcess(config: Self.config, environment: ["NOTIFY_SOCKET": systemd.path, "WATCHDOG_USEC": "400000"])
+
+        let ready = try #require(systemd.waitFor { $0.contains("READY=1") }, "no READY=1; log:\n\(daemon.logText)")
+        #expect(ready.contains("STATUS=ready: 1 of 2 pipelines running, 0 events accepted, 0 alerts firing"), "\(ready)")
+        #expect(!systemd.messages.prefix { !$0.contains("READY=1") }.contains { $0.contains("WATCHDOG=1") },
+                "no watchdog ping before READY")
+        // It reported READY only once it was listening: the port answers.
+        #expect(try daemon.client.get("/healthz").status == 200)
+
+        let posted = try daemon.client.post("/v1/pipelines/web/events", json: #"[{"user_id": "a"}, {"user_id": "b"}, {"x": 1}]"#)
+        #expect(posted.status == 202)
+        #expect(systemd.waitFor { $0.contains("STATUS=ready: 1 of 2 pipelines running, 3 events accepted") } != nil,
+                "no live STATUS; got \(systemd.messages.suffix(3))")
+
+        let start = Date()
+        Thread.sleep(forTimeInterval: 1)
+        let pings = systemd.messages.filter { $0 == "WATCHDOG=1" }.count
+        #expect(pings >= 3, "\(pings) watchdog pings in \(Date().timeIntervalSince(start)) s")
+
+        #expect(daemon.terminate() == 0)
+        let stopping = try #require(systemd.messages.firstIndex { $0.contains("STOPPING=1") }, "no STOPPING=1")
+        #expect(systemd.messages[stopping].contains("STATUS=draining"))
+        let readyIndex = try #require(systemd.messages.firstIndex { $0.contains("READY=1") })
+        #expect(readyIndex < stopping)
+    }
+
+    /// Outside systemd nothing is sent and nothing breaks; hook programs never see the socket.
+    @Test func theNotifySocketIsNotPassedOn() throws {
+        let systemd = try NotifySocket()
+        defer { systemd.close() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("env.out")
+        let script = directory.appendingPathComponent("env.sh")
+        try "#!/bin/sh\nenv > \"\(output.path)\"\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let config = """
+            server:
+              listen: "LISTEN"
+            state_dir: "STATE_DIR"
+            hooks:
+              dump: { exec: { argv: ["\(script.path)"] } }
+            pipelines:
+              m:
+                stages:
+                  - window: { type: tumbling, size: 1, aggregates: { n: 'count()' } }
+                  - alert: { when: 'n >= 1', hooks: [dump] }
+            """
+        let daemon = try StreamdProcess(config: config, environment: ["NOTIFY_SOCKET": systemd.path, "WATCHDOG_USEC": "400000"])
+        #expect(try daemon.client.post("/v1/pipelines/m/events", json: #"{"a": 1}"#).status == 202)
+        var environment = ""
+        for _ in 0..<1000 where environment.isEmpty {
+            environment = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(environment.contains("STREAMD_ALERT_STATE=firing"), "\(environment)")
+        #expect(!environment.contains("NOTIFY_SOCKET") && !environment.contains("WATCHDOG_USEC"))
+        #expect(daemon.terminate() == 0)
+    }
+}
