@@ -510,7 +510,10 @@ import Testing
             #expect(elapsed < 1, "/healthz \(when) took \(elapsed) s", sourceLocation: sourceLocation)
             return elapsed
         } catch {
-            Issue.record("/healthz \(when) failed after \(Date().timeIntervalSince(start)) s: \(error)", sourceLocation: sourceLocation)
+            let state = daemon.process.isRunning ? "running" : "exited with \(daemon.process.terminationStatus)"
+            Issue.record(
+                "/healthz \(when) failed after \(Date().timeIntervalSince(start)) s: \(error); streamd \(state); log:\n\(daemon.logText.suffix(2000))",
+                sourceLocation: sourceLocation)
             return .infinity
         }
     }

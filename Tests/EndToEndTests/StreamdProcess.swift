@@ -34,10 +34,7 @@ final class StreamdProcess: @unchecked Sendable {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("streamd-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let configURL = self.directory.appendingPathComponent("streamd.yaml")
-        let text = config
-            .replacingOccurrences(of: "LISTEN", with: "127.0.0.1:0")
-            .replacingOccurrences(of: "STATE_DIR", with: self.directory.appendingPathComponent("state").path)
-        try text.write(to: configURL, atomically: true, encoding: .utf8)
+        try Self.write(config, to: configURL, directory: self.directory)
 
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", configURL.path] + arguments
@@ -63,6 +60,21 @@ final class StreamdProcess: @unchecked Sendable {
             throw LaunchError(description: "streamd did not start listening; its log:\n\(log.text)")
         }
         self.port = port
+    }
+
+    /// The configuration file, with `LISTEN` and `STATE_DIR` filled in.
+    var configURL: URL { directory.appendingPathComponent("streamd.yaml") }
+
+    /// Replaces the configuration file (for reload tests), filling in the placeholders the same way.
+    func rewriteConfig(_ config: String) throws {
+        try Self.write(config, to: configURL, directory: directory)
+    }
+
+    private static func write(_ config: String, to url: URL, directory: URL) throws {
+        let text = config
+            .replacingOccurrences(of: "LISTEN", with: "127.0.0.1:0")
+            .replacingOccurrences(of: "STATE_DIR", with: directory.appendingPathComponent("state").path)
+        try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
     private static func port(in log: String) -> Int? {

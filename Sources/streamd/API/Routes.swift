@@ -26,6 +26,7 @@ extension Daemon {
             windows(parameters["name"]!, limit: request.query("limit"))
         }
         router.add("GET", "/v1/alerts") { [self] request, _ in alertsOverview(limit: request.query("limit")) }
+        router.add("POST", "/v1/reload") { [self] _, _ in reloadConfiguration() }
         router.add("GET", "/v1/metrics") { [self] _, _ in metricsJSON() }
         router.add("GET", "/metrics") { [self] _, _ in metricsPrometheus() }
         return router

@@ -1,4 +1,5 @@
 import Foundation
+import StreamKit
 import Synchronization
 
 /// The daemon's whole state, created at start-up and handed to the HTTP handlers: no globals.
@@ -6,7 +7,6 @@ final class Daemon: Sendable {
     /// Where the process is in its life; readiness and ingestion depend on it.
     enum Phase: Sendable { case starting, ready, draining }
 
-    let config: DaemonConfig
     let registry: PipelineRegistry
     let store: PipelineStore
     /// Stage kinds registered in Swift, for pipelines defined later over the API.
@@ -14,16 +14,68 @@ final class Daemon: Sendable {
     /// Serialises definition changes (PUT, DELETE), which drain the pipeline they replace. Held
     /// only on HTTP threads, never in Swift's cooperative pool, so blocking on it is fine.
     let definitionLock = NSLock()
-    /// The alert hooks and their delivery queues, shared by all pipelines.
-    let alerts: AlertCenter
+    /// The file `POST /v1/reload` and SIGHUP re-read (`nil`: nothing to reload from).
+    let configPath: String?
+    /// Told about reloads (`RELOADING=1`, then `READY=1`).
+    let systemd: SystemdNotifier?
     private let phase = Mutex(Phase.starting)
+    /// The configuration in force and the alert hooks built from it (both replaced by reload),
+    /// with the task delivering the hooks' notifications.
+    private let current: Locked<(config: DaemonConfig, alerts: AlertCenter, delivering: Task<Void, Never>?)>
 
-    init(config: DaemonConfig, kinds: StageKindRegistry = StageKindRegistry(), context: EvaluationContext = EvaluationContext()) {
-        self.config = config
+    init(
+        config: DaemonConfig, configPath: String? = nil, kinds: StageKindRegistry = StageKindRegistry(),
+        context: EvaluationContext = EvaluationContext(), systemd: SystemdNotifier? = nil
+    ) {
+        let alerts = AlertCenter(hooks: config.hooks)
+        self.current = Locked((config, alerts, nil))
+        self.configPath = configPath
+        self.systemd = systemd
         self.kinds = kinds
-        self.alerts = AlertCenter(hooks: config.hooks)
         self.registry = PipelineRegistry(config.pipelines, context: context, alerts: alerts)
         self.store = PipelineStore(stateDirectory: config.stateDirectory)
+    }
+
+    var config: DaemonConfig { current.withLock { $0.config } }
+
+    /// The alert hooks and their delivery queues, shared by all pipelines.
+    var alerts: AlertCenter { current.withLock { $0.alerts } }
+
+    /// Starts delivering alert notifications (until ``finishHooks(within:)``).
+    func startHooks() {
+        current.withLock { state in
+            let center = state.alerts
+            state.delivering = state.delivering ?? Task { await center.run() }
+        }
+    }
+
+    /// Attempts the queued notifications for up to `deadline`, then stops delivering.
+    func finishHooks(within deadline: Duration) async {
+        let (center, task) = current.withLock { ($0.alerts, $0.delivering) }
+        await center.finish(within: deadline)
+        await task?.value
+    }
+
+    /// Makes `config` the one in force, with new hooks if they changed (the old ones finish
+    /// delivering what they hold in the background).
+    func adopt(_ config: DaemonConfig) {
+        let retired: (AlertCenter, Task<Void, Never>?)? = current.withLock { state in
+            defer { state.config = config }
+            guard config.hooks != state.config.hooks else { return nil }
+            let old = (state.alerts, state.delivering)
+            let center = AlertCenter(hooks: config.hooks)
+            state.alerts = center
+            state.delivering = old.1 == nil ? nil : Task { await center.run() }
+            return old
+        }
+        if let (center, task) = retired {
+            registry.alerts = alerts
+            let timeout = config.shutdownTimeout
+            Task {
+                await center.finish(within: timeout)
+                await task?.value
+            }
+        }
     }
 
     /// Brings back the pipelines created over the API before the last stop. A stored pipeline

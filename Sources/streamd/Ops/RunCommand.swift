@@ -24,6 +24,7 @@ struct RunCommand: AsyncParsableCommand {
         Self.bootstrapLogging(config.log)
         let logger = Logger(label: "streamd")
         let signals = SignalWaiter([SIGTERM, SIGINT])
+        let hangups = SignalWaiter([SIGHUP])
         let systemd = SystemdNotifier()
 
         do {
@@ -32,11 +33,11 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("cannot create state_dir", metadata: ["path": "\(config.stateDirectory)", "error": "\(error)"])
             throw ExitCode(1)
         }
-        let daemon = Daemon(config: config)
+        let daemon = Daemon(config: config, configPath: options.config, systemd: systemd)
         for problem in daemon.restorePersistedPipelines() {
             logger.warning("stored pipeline not restored", metadata: ["problem": "\(problem)"])
         }
-        let hooks = Task { await daemon.alerts.run() }
+        daemon.startHooks()
         daemon.registry.startAutostart()
         let router = daemon.makeRouter()
         let server: HTTPServer
@@ -45,8 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
             await daemon.registry.stopAll()
-            await daemon.alerts.finish(within: .seconds(1))
-            await hooks.value
+            await daemon.finishHooks(within: .seconds(1))
             throw ExitCode(1)
         }
         daemon.setPhase(.ready)
@@ -56,7 +56,11 @@ struct RunCommand: AsyncParsableCommand {
         ])
         systemd.notify("READY=1", "STATUS=\(daemon.statusSummary())")
         let heartbeat = Task { await Self.reportToSystemd(systemd, daemon: daemon) }
-        defer { heartbeat.cancel() }
+        let reloads = Task { await Self.reloadOnHangup(hangups, daemon: daemon, logger: logger) }
+        defer {
+            heartbeat.cancel()
+            reloads.cancel()
+        }
 
         let signal = await signals.next()
         logger.info("shutting down", metadata: ["signal": "\(signal)", "timeout": "\(config.shutdownTimeout)"])
@@ -67,8 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         let drained = await Self.within(config.shutdownTimeout) { await daemon.registry.stopAll() }
         // Draining flushed open windows, whose alerts may have queued notifications: attempt
         // them in the time left.
-        await daemon.alerts.finish(within: max(.zero, clock.now.duration(to: deadline)))
-        await hooks.value
+        await daemon.finishHooks(within: max(.zero, clock.now.duration(to: deadline)))
         server.quiesce()
         server.stop()
         if drained {
@@ -95,6 +98,27 @@ struct RunCommand: AsyncParsableCommand {
                 nextStatus = clock.now.advanced(by: statusEvery)
             }
             try? await clock.sleep(for: tick)
+        }
+    }
+
+    /// SIGHUP re-reads the configuration, like `POST /v1/reload`, and logs what changed.
+    static func reloadOnHangup(_ hangups: SignalWaiter, daemon: Daemon, logger: Logger) async {
+        while !Task.isCancelled {
+            _ = await hangups.next()
+            guard !Task.isCancelled, daemon.currentPhase != .draining else { return }
+            // Reloading drains pipelines and blocks: off the cooperative pool.
+            let outcome: Result<ReloadOutcome, ConfigError> = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: Result { () throws(ConfigError) in try daemon.reload() }) }
+            }
+            switch outcome {
+            case .success(let outcome):
+                logger.info("reloaded", metadata: [
+                    "added": "\(outcome.added)", "changed": "\(outcome.changed)", "removed": "\(outcome.removed)",
+                    "unchanged": "\(outcome.unchanged)", "restart_required": "\(outcome.restartRequired)",
+                ])
+            case .failure(let error):
+                logger.error("reload refused: the running configuration stays", metadata: ["problems": "\(error)"])
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import OrderedCollections
+import StreamKit
 import Synchronization
 
 /// The named pipelines of the daemon, in definition order.
@@ -9,12 +10,11 @@ final class PipelineRegistry: Sendable {
 
     private let pipelines = Mutex(OrderedDictionary<String, (runtime: PipelineRuntime, origin: Origin)>())
     let context: EvaluationContext
-    /// Where alert stages send their notifications.
-    let alerts: AlertCenter
+    private let center: Locked<AlertCenter>
 
     init(_ definitions: [PipelineDefinition], context: EvaluationContext, alerts: AlertCenter = AlertCenter(hooks: [])) {
         self.context = context
-        self.alerts = alerts
+        self.center = Locked(alerts)
         pipelines.withLock { pipelines in
             for definition in definitions {
                 pipelines[definition.name] = (PipelineRuntime(definition: definition, context: context, alerts: alerts), .file)
@@ -24,13 +24,20 @@ final class PipelineRegistry: Sendable {
 
     func origin(of name: String) -> Origin? { pipelines.withLock { $0[name]?.origin } }
 
-    /// Adds or replaces an API pipeline; returns the runtime it replaced, if any (the caller
-    /// drains it). A file pipeline is never replaced here.
-    func put(_ definition: PipelineDefinition) -> (new: PipelineRuntime, replaced: PipelineRuntime?) {
+    /// Where alert stages of pipelines created from now on send their notifications (replaced
+    /// when a reload changes the hooks).
+    var alerts: AlertCenter {
+        get { center.withLock { $0 } }
+        set { center.withLock { $0 = newValue } }
+    }
+
+    /// Adds or replaces a pipeline; returns the runtime it replaced, if any (the caller drains
+    /// it). The API only ever puts `.api` pipelines; reload puts `.file` ones.
+    func put(_ definition: PipelineDefinition, origin: Origin = .api) -> (new: PipelineRuntime, replaced: PipelineRuntime?) {
         let runtime = PipelineRuntime(definition: definition, context: context, alerts: alerts)
         let replaced = pipelines.withLock { pipelines in
             let old = pipelines[definition.name]?.runtime
-            pipelines[definition.name] = (runtime, .api)
+            pipelines[definition.name] = (runtime, origin)
             return old
         }
         return (runtime, replaced)
@@ -44,6 +51,9 @@ final class PipelineRegistry: Sendable {
     subscript(name: String) -> PipelineRuntime? { pipelines.withLock { $0[name]?.runtime } }
 
     var all: [PipelineRuntime] { pipelines.withLock { $0.values.map(\.runtime) } }
+
+    /// The names of the pipelines the configuration file owns.
+    var fileNames: [String] { pipelines.withLock { $0.filter { $0.value.origin == .file }.map(\.key) } }
 
     /// Starts every pipeline marked `autostart`.
     func startAutostart() {
