@@ -2,13 +2,15 @@
 SWIFT ?= swift
 EXAMPLES ?=
 
-.PHONY: setup build run examples test test-tsan bench bench-setup clean
+.PHONY: setup build run examples test test-setup test-tsan bench bench-setup release install uninstall clean
 
 # Debian packages the build needs; installed when missing (as root, or through sudo).
 DEBIAN_PACKAGES := libmicrohttpd-dev zlib1g-dev
 # What only `make bench` needs (HTTP benchmarks P5/P6: load generator, metrics polling; cc is
 # already there for the Swift toolchain); installed the same way, by `bench-setup`.
 BENCH_PACKAGES := wrk curl jq
+# What only `make test` adds: systemd-analyze, to verify the unit `make install` installs.
+TEST_PACKAGES := systemd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Checks the toolchain and installs the missing Debian packages.
@@ -45,8 +47,11 @@ examples: setup
 	$(SWIFT) build --product streamkit-examples
 	@$$($(SWIFT) build --show-bin-path)/streamkit-examples $(EXAMPLES)
 
-test: setup
+test: setup test-setup
 	$(SWIFT) test
+	@# `make install` into temporary trees (with the debug binary just built: the layout is what
+	@# is checked) and `systemd-analyze verify` on the installed unit.
+	STREAMD_INSTALL_BINARY=$$($(SWIFT) build --show-bin-path)/streamd deploy/install-check.sh
 
 # The concurrency tests under the thread sanitizer (separate build folder). Suites run one at a
 # time: under the sanitizer everything is ~10x slower, and the end-to-end suites' blocking HTTP
@@ -64,9 +69,52 @@ bench: setup bench-setup
 	Benchmarks/.build/release/streamkit-bench $(BENCH)
 	SWIFT=$(SWIFT) Benchmarks/http-bench.sh $(BENCH)
 
+# setup's mechanism with the test-only packages.
+test-setup:
+	@$(MAKE) --no-print-directory setup DEBIAN_PACKAGES="$(TEST_PACKAGES)"
+
 # setup's mechanism with the benchmark-only packages.
 bench-setup:
 	@$(MAKE) --no-print-directory setup DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
+
+# `make install` (README, "Deployment"): the release binary to $(PREFIX)/bin, the systemd unit
+# (its ExecStart pointing there) and the default configuration; DESTDIR stages the whole tree
+# elsewhere (packages, deploy/install-check.sh). The unit's and the configuration's places are
+# fixed by systemd and by the unit. NO_BUILD=1 installs the release binary already built.
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNIT_DIR := /etc/systemd/system
+CONFIG_DIR := /etc/streamd
+RELEASE_BIN := .build/release/streamd
+
+release: setup
+	$(SWIFT) build -c release --product streamd
+
+# The configuration is 0644, not 0640: the unit's DynamicUser= is neither its owner nor in its
+# group (secrets go to /etc/streamd/streamd.env, 0600, read by systemd). An existing
+# configuration is never overwritten: the new default goes next to it as streamd.yaml.default.
+install: $(if $(NO_BUILD),,release)
+	@test -x $(RELEASE_BIN) || { echo "error: no $(RELEASE_BIN): run 'make install' without NO_BUILD=1"; exit 1; }
+	install -D -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/streamd
+	install -d -m 0755 $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONFIG_DIR)
+	@# The unit names the default PREFIX's binary; rewritten for another PREFIX (no-op otherwise).
+	sed 's|^ExecStart=/usr/local/bin/streamd |ExecStart=$(PREFIX)/bin/streamd |' deploy/streamd.service > $(DESTDIR)$(UNIT_DIR)/streamd.service
+	chmod 0644 $(DESTDIR)$(UNIT_DIR)/streamd.service
+	@if [ -e $(DESTDIR)$(CONFIG_DIR)/streamd.yaml ]; then \
+		echo "install -m 0644 deploy/streamd.yaml $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default"; \
+		install -m 0644 deploy/streamd.yaml $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default; \
+		echo "kept the existing $(DESTDIR)$(CONFIG_DIR)/streamd.yaml; the new default is streamd.yaml.default next to it"; \
+	else \
+		echo "install -m 0644 deploy/streamd.yaml $(DESTDIR)$(CONFIG_DIR)/streamd.yaml"; \
+		install -m 0644 deploy/streamd.yaml $(DESTDIR)$(CONFIG_DIR)/streamd.yaml; \
+	fi
+	@echo "next: systemctl daemon-reload && systemctl enable --now streamd"
+
+# Removes the binary, the unit and the spare default; keeps the configuration and the state
+# (/var/lib/private/streamd). Run `systemctl disable --now streamd` first.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/streamd $(DESTDIR)$(UNIT_DIR)/streamd.service $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default
+	@echo "kept $(DESTDIR)$(CONFIG_DIR)/streamd.yaml and the state; next: systemctl daemon-reload"
 
 clean:
 	rm -rf .build .build-* Benchmarks/.build
