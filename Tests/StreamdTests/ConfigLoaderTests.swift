@@ -18,7 +18,7 @@ private func listenMessage(_ text: String) -> String {
 }
 
 private func nonLoopbackMessage(_ host: String) -> String {
-    "refusing to listen on \(host), which is not a loopback address, without authentication; listen on 127.0.0.1 (auth tokens come in a later version)"
+    "refusing to listen on \(host), which is not a loopback address, without authentication: add server.auth tokens, or listen on 127.0.0.1"
 }
 
 private func pipelineNameMessage(_ name: String) -> String {
@@ -239,9 +239,25 @@ private let badDurationCases: [ConfigCase] = [
     ConfigCase("server:\n  connection_timeout: soon", issue("server.connection_timeout", 2, durationMessage("soon"))),
 ]
 
-/// Features of the schema that this version rejects rather than ignores.
-private let notAvailableCases: [ConfigCase] = [
-    ConfigCase("server:\n  auth: { tokens: [] }", issue("server.auth", 2, "authentication is not available in this version of streamd")),
+/// `server.auth`: every mistake named at its field, and never the token itself.
+private let authCases: [ConfigCase] = [
+    ConfigCase("server:\n  auth: { tokens: [] }",
+               issue("server.auth.tokens", 2, "expected a list of tokens, like - { token_file: /etc/streamd/ingest.token, scopes: [ingest] }")),
+    ConfigCase("server:\n  auth: {}",
+               issue("server.auth", 2, "auth needs tokens: a list of { token_file: PATH | token_env: NAME, scopes: [ingest, admin, metrics] }")),
+    ConfigCase("server:\n  auth: { tokens: [{ token_env: STREAMD_TEST_UNSET_TOKEN, scopes: [admin] }] }",
+               issue("server.auth.tokens[0].token_env", 2, "the environment variable STREAMD_TEST_UNSET_TOKEN is not set")),
+    ConfigCase("server:\n  auth: { tokens: [{ token_env: HOME, token_file: /x, scopes: [admin] }] }",
+               issue("server.auth.tokens[0]", 2, "a token has one of token_file and token_env, not both")),
+    ConfigCase("server:\n  auth: { tokens: [{ scopes: [admin] }] }",
+               issue("server.auth.tokens[0]", 2, "a token comes from token_file: PATH or token_env: NAME (never written in the configuration)")),
+    ConfigCase("server:\n  auth: { tokens: [{ token_file: /nonexistent/token, scopes: [ingest] }] }",
+               issue("server.auth.tokens[0].token_file", 2, "cannot read /nonexistent/token: no such file")),
+    ConfigCase("server:\n  auth: { tokens: [{ token_env: PATH, scopes: [root] }] }",
+               issue("server.auth.tokens[0].scopes", 2, "scopes are ingest, admin and metrics, got \"root\"")),
+    ConfigCase("server:\n  auth: { tokens: [{ token_env: PATH }], public: true }",
+               issue("server.auth.tokens[0].scopes", 2, "a token needs scopes: a list of ingest, admin, metrics"),
+               issue("server.auth.public", 2, "unknown key")),
 ]
 
 /// Window and alert stages: every mistake named at its field.
@@ -641,9 +657,36 @@ private let badDurationTexts = [
         #expect(Self.issues(testCase.yaml) == testCase.issues)
     }
 
-    @Test(arguments: notAvailableCases)
-    func notAvailableInThisVersion(_ testCase: ConfigCase) {
+    @Test(arguments: authCases)
+    func authMistakes(_ testCase: ConfigCase) {
         #expect(Self.issues(testCase.yaml) == testCase.issues)
+    }
+
+    @Test func authTokensFromFileAndEnvironment() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)")
+        try "  file-token-0123456789\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        // PATH stands in for a token variable (long enough, always set).
+        let config = try ConfigLoader.parse(yaml: """
+            server:
+              listen: "0.0.0.0:8080"
+              auth:
+                tokens:
+                  - { token_file: "\(file.path)", scopes: [ingest] }
+                  - { token_env: PATH, scopes: [admin, metrics] }
+                public_metrics: true
+            """)
+        let auth = try #require(config.server.auth)
+        #expect(auth.publicMetrics)
+        #expect(auth.tokens.map(\.scopes) == [[.ingest], [.admin, .metrics]])
+        #expect(auth.tokens[0].digest == SHA256.hash(Array("file-token-0123456789".utf8)), "trimmed, stored as its digest")
+        #expect(auth.tokens.map(\.source) == ["token_file \(file.path)", "token_env PATH"])
+        let short = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(UUID().uuidString)")
+        try "tiny-secret".write(to: short, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: short) }
+        let issues = Self.issues("server:\n  auth: { tokens: [{ token_file: \"\(short.path)\", scopes: [admin] }] }")
+        #expect(issues == [issue("server.auth.tokens[0]", 2, "the token from token_file \(short.path) is shorter than 16 characters")])
+        #expect(!issues.description.contains("tiny-secret"))
     }
 
     @Test(arguments: windowAlertCases)

@@ -2,8 +2,9 @@
 extension Daemon {
     func makeRouter() -> Router {
         var router = Router()
-        router.add("GET", "/healthz") { _, _ in .json(200, ["status": "ok"]) }
-        router.add("GET", "/readyz") { [self] _, _ in readiness() }
+        router.authenticator = config.server.auth.map(Authenticator.init)
+        router.add("GET", "/healthz", access: .open) { _, _ in .json(200, ["status": "ok"]) }
+        router.add("GET", "/readyz", access: .open) { [self] _, _ in readiness() }
         router.add("GET", "/v1/pipelines") { [self] _, _ in listPipelines() }
         router.add("GET", "/v1/pipelines/{name}") { [self] _, parameters in describePipeline(parameters["name"]!) }
         router.add("PUT", "/v1/pipelines/{name}") { [self] request, parameters in putPipeline(request, name: parameters["name"]!) }
@@ -13,7 +14,7 @@ extension Daemon {
                 control(parameters["name"]!, action)
             }
         }
-        router.add("POST", "/v1/pipelines/{name}/events") { [self] request, parameters in
+        router.add("POST", "/v1/pipelines/{name}/events", access: .scope(.ingest)) { [self] request, parameters in
             ingest(request, pipeline: parameters["name"]!)
         }
         router.add("GET", "/v1/pipelines/{name}/output") { [self] request, parameters in
@@ -27,8 +28,8 @@ extension Daemon {
         }
         router.add("GET", "/v1/alerts") { [self] request, _ in alertsOverview(limit: request.query("limit")) }
         router.add("POST", "/v1/reload") { [self] _, _ in reloadConfiguration() }
-        router.add("GET", "/v1/metrics") { [self] _, _ in metricsJSON() }
-        router.add("GET", "/metrics") { [self] _, _ in metricsPrometheus() }
+        router.add("GET", "/v1/metrics", access: .metrics) { [self] _, _ in metricsJSON() }
+        router.add("GET", "/metrics", access: .metrics) { [self] _, _ in metricsPrometheus() }
         return router
     }
 

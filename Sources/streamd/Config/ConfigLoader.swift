@@ -47,16 +47,16 @@ enum ConfigLoader {
         return config
     }
 
-    private static func serverConfig(_ node: ConfigNode, issues: inout [ConfigIssue]) -> ServerConfig {
+    private static func serverConfig(
+        _ node: ConfigNode, environment: [String: String] = ProcessInfo.processInfo.environment, issues: inout [ConfigIssue]
+    ) -> ServerConfig {
         var server = ServerConfig()
         var reader = ConfigReader(node, path: "server", issues: &issues)
         if let listen = reader.string("listen") {
             if let (host, port) = splitListen(listen) {
                 server.host = host
                 server.port = port
-                if !server.isLoopback {
-                    reader.issue("listen", "refusing to listen on \(host), which is not a loopback address, without authentication; listen on 127.0.0.1 (auth tokens come in a later version)")
-                }
+
             } else {
                 reader.issue("listen", "expected host:port like \"127.0.0.1:8080\" (port 0 picks a free one), got \"\(listen)\"")
             }
@@ -67,8 +67,11 @@ enum ConfigLoader {
             server.connectionTimeoutSeconds = max(1, Int(timeout.seconds.rounded(.up)))
         }
         if let threads = reader.integer("threads", in: 1...64) { server.threads = threads }
-        if reader.node("auth") != nil {
-            reader.issue("auth", "authentication is not available in this version of streamd")
+        if let auth = reader.node("auth") {
+            server.auth = authConfig(auth, environment: environment, issues: &issues)
+        }
+        if !server.isLoopback, server.auth == nil, !reader.keys.contains("auth") {
+            reader.issue("listen", "refusing to listen on \(server.host), which is not a loopback address, without authentication: add server.auth tokens, or listen on 127.0.0.1")
         }
         reader.finish(into: &issues, known: ["listen", "max_body_bytes", "max_connections", "connection_timeout", "threads", "auth"])
         return server

@@ -22,6 +22,8 @@ struct ServerConfig: Sendable, Equatable {
     var connectionTimeoutSeconds = 30
     /// HTTP polling threads.
     var threads = 2
+    /// Bearer tokens; `nil`: no authentication (loopback listening only).
+    var auth: AuthConfig?
 
     /// Whether `host` is a loopback address (binding anything else needs auth).
     var isLoopback: Bool {

@@ -14,16 +14,21 @@ struct Router: Sendable {
     private struct Route: Sendable {
         let method: String
         let segments: [Segment]
+        let access: Access
         let handler: Handler
     }
 
     private var routes: [Route] = []
+    /// Checks tokens when `server.auth` is configured; `nil`: every endpoint is open.
+    var authenticator: Authenticator?
 
-    mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+    /// Adds a route. `access` is what a request needs when authentication is on (by default
+    /// the `admin` scope).
+    mutating func add(_ method: String, _ pattern: String, access: Access = .scope(.admin), _ handler: @escaping Handler) {
         let segments = Self.split(pattern).map { part -> Segment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(part)
         }
-        routes.append(Route(method: method, segments: segments, handler: handler))
+        routes.append(Route(method: method, segments: segments, access: access, handler: handler))
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -32,6 +37,9 @@ struct Router: Sendable {
         for route in routes {
             guard let parameters = Self.match(route.segments, parts) else { continue }
             if route.method == request.method || (request.method == "HEAD" && route.method == "GET") {
+                if let authenticator, let refusal = authenticator.check(request.header("Authorization"), access: route.access) {
+                    return refusal.response
+                }
                 return route.handler(request, parameters)
             }
             if !allowed.contains(route.method) { allowed.append(route.method) }
