@@ -11,6 +11,20 @@
 #include <strings.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/// One open connection, for the request deadline: libmicrohttpd's own timeout restarts on every
+/// byte, so a client trickling a header or a body a byte at a time would never be dropped.
+typedef struct tracked {
+    struct tracked *previous, *next;
+    int fd;
+    /// When the current request began (the connection opened, or the previous request ended),
+    /// in milliseconds of CLOCK_MONOTONIC.
+    atomic_int_fast64_t since;
+    /// A suspended request waits for pipeline room (bounded by ingest.max_wait): not timed.
+    atomic_int suspended;
+} tracked;
 
 struct chttp_server {
     struct MHD_Daemon *daemon;
@@ -18,7 +32,26 @@ struct chttp_server {
     uint16_t port;
     atomic_uint_fast64_t oversized;
     atomic_uint_fast64_t pending;
+    atomic_uint_fast64_t timed_out;
+    /// Open connections; guarded by `tracked_lock` (the fd stays open while its entry is here:
+    /// libmicrohttpd reports a connection closed before it closes the socket).
+    pthread_mutex_t tracked_lock;
+    tracked *connections;
+    pthread_t sweeper;
+    int sweeping;
+    atomic_int stopping;
 };
+
+static int64_t now_ms(void) {
+    struct timespec time;
+    clock_gettime(CLOCK_MONOTONIC, &time);
+    return (int64_t)time.tv_sec * 1000 + time.tv_nsec / 1000000;
+}
+
+static tracked *tracked_of(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? (tracked *)info->socket_context : NULL;
+}
 
 /// A response copied into memory the bridge owns, until the connection can send it.
 typedef struct owned_response {
@@ -255,6 +288,8 @@ chttp_pending *chttp_suspend(chttp_request *request) {
     pending->server = request->server;
     state->pending = pending;
     request->responded = 1;  // the answer comes through chttp_resume
+    tracked *entry = tracked_of(pending->connection);
+    if (entry) atomic_store(&entry->suspended, 1);
     atomic_fetch_add(&pending->server->pending, 1);
     return pending;
 }
@@ -289,8 +324,13 @@ void chttp_respond(chttp_request *request, const chttp_response *response) {
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode code) {
     (void)cls;
-    (void)connection;
     (void)code;
+    // The next request on this connection gets its own deadline.
+    tracked *entry = tracked_of(connection);
+    if (entry) {
+        atomic_store(&entry->suspended, 0);
+        atomic_store(&entry->since, now_ms());
+    }
     request_state *state = *con_cls;
     if (state) {
         if (state->pending) {
@@ -305,6 +345,57 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         free(state);
         *con_cls = NULL;
     }
+}
+
+/// Keeps the list of open connections for the sweeper.
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+    chttp_server *server = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        tracked *entry = calloc(1, sizeof *entry);
+        if (!entry) return;
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        entry->fd = info ? info->connect_fd : -1;
+        atomic_init(&entry->since, now_ms());
+        atomic_init(&entry->suspended, 0);
+        pthread_mutex_lock(&server->tracked_lock);
+        entry->next = server->connections;
+        if (server->connections) server->connections->previous = entry;
+        server->connections = entry;
+        pthread_mutex_unlock(&server->tracked_lock);
+        *socket_context = entry;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        tracked *entry = *socket_context;
+        pthread_mutex_lock(&server->tracked_lock);
+        if (entry->previous) entry->previous->next = entry->next; else server->connections = entry->next;
+        if (entry->next) entry->next->previous = entry->previous;
+        pthread_mutex_unlock(&server->tracked_lock);
+        free(entry);
+        *socket_context = NULL;
+    }
+}
+
+/// Closes (shuts down; libmicrohttpd then sees the end and frees it) every connection whose
+/// request has run past the request timeout, a few times a second.
+static void *sweep(void *argument) {
+    chttp_server *server = argument;
+    int64_t limit = (int64_t)server->config.request_timeout_seconds * 1000;
+    useconds_t pause = limit >= 4000 ? 250000 : (useconds_t)(limit * 1000 / 8);
+    while (!atomic_load(&server->stopping)) {
+        usleep(pause);
+        int64_t now = now_ms();
+        pthread_mutex_lock(&server->tracked_lock);
+        for (tracked *entry = server->connections; entry; entry = entry->next) {
+            if (atomic_load(&entry->suspended) || entry->fd < 0) continue;
+            if (now - atomic_load(&entry->since) > limit) {
+                shutdown(entry->fd, SHUT_RDWR);
+                atomic_store(&entry->since, INT64_MAX / 2);  // once
+                atomic_fetch_add(&server->timed_out, 1);
+            }
+        }
+        pthread_mutex_unlock(&server->tracked_lock);
+    }
+    return NULL;
 }
 
 /// Percent-decodes in place like libmicrohttpd's default, except that `%00` is left encoded: a
@@ -336,6 +427,9 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     server->config = *config;
     atomic_init(&server->oversized, 0);
     atomic_init(&server->pending, 0);
+    atomic_init(&server->timed_out, 0);
+    atomic_init(&server->stopping, 0);
+    pthread_mutex_init(&server->tracked_lock, NULL);
 
     struct sockaddr_storage address;
     memset(&address, 0, sizeof address);
@@ -366,6 +460,7 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
         MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_seconds ? config->connection_timeout_seconds : 30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, config->connection_memory_limit ? config->connection_memory_limit : 32 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
@@ -377,7 +472,14 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : config->port;
+    if (config->request_timeout_seconds > 0) {
+        server->sweeping = pthread_create(&server->sweeper, NULL, sweep, server) == 0;
+    }
     return server;
+}
+
+uint64_t chttp_timed_out_requests(const chttp_server *server) {
+    return atomic_load(&((chttp_server *)server)->timed_out);
 }
 
 uint16_t chttp_port(const chttp_server *server) { return server->port; }
@@ -392,7 +494,10 @@ void chttp_quiesce(chttp_server *server) {
 
 void chttp_stop(chttp_server *server) {
     if (!server) return;
+    atomic_store(&server->stopping, 1);
+    if (server->sweeping) pthread_join(server->sweeper, NULL);
     if (server->daemon) MHD_stop_daemon(server->daemon);
+    pthread_mutex_destroy(&server->tracked_lock);
     free(server);
 }
 

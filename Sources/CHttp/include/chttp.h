@@ -76,6 +76,9 @@ typedef struct chttp_config {
     unsigned max_connections;
     /// Idle seconds before MHD closes a connection (never 0: slow clients must not pin threads).
     unsigned connection_timeout_seconds;
+    /// Seconds a request may take from its first byte (or the previous request's end) to its
+    /// last, however steadily it trickles in; 0 turns the limit off.
+    unsigned request_timeout_seconds;
     /// Larger bodies get 413 without being read (by Content-Length, or as they stream in).
     size_t max_body_bytes;
     /// Per-connection memory for headers and read buffer; larger headers get 431 from MHD.
@@ -92,6 +95,9 @@ uint16_t chttp_port(const chttp_server *server);
 
 /// Counters kept by the bridge: requests refused for size before reaching the handler.
 uint64_t chttp_oversized_requests(const chttp_server *server);
+
+/// Connections closed because their request ran past `request_timeout_seconds`.
+uint64_t chttp_timed_out_requests(const chttp_server *server);
 
 /// Stops accepting new connections; requests in progress finish.
 void chttp_quiesce(chttp_server *server);

@@ -97,8 +97,14 @@ extension Daemon {
     func metricsJSON() -> HTTPResponse {
         var pipelines: JSONObject = [:]
         for pipeline in registry.all { pipelines[pipeline.definition.name] = MetricsJSON.pipeline(pipeline.metrics()) }
+        let http = httpCounters
         return .json(200, [
-            "version": .string(StreamdVersion.current), "pipelines": .object(pipelines),
+            "version": .string(StreamdVersion.current),
+            "http": [
+                "requests_oversized": MetricsJSON.number(http.oversized), "requests_timed_out": MetricsJSON.number(http.timedOut),
+                "requests_waiting": MetricsJSON.number(http.suspended),
+            ],
+            "pipelines": .object(pipelines),
             "hooks": .array(alerts.hookStats.map(MetricsJSON.hook)),
         ])
     }

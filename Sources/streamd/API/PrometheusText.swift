@@ -94,6 +94,10 @@ extension Daemon {
                 out.add("output_retries_total", "counter", "Write attempts retried.", o, Double(output.retries))
             }
         }
+        let http = httpCounters
+        out.add("http_requests_oversized_total", "counter", "Requests refused with 413 before their body was read.", [], Double(http.oversized))
+        out.add("http_requests_timed_out_total", "counter", "Connections closed because a request ran past request_timeout.", [], Double(http.timedOut))
+        out.add("http_requests_waiting", "gauge", "Ingest requests parked waiting for pipeline room.", [], Double(http.suspended))
         for hook in alerts.hookStats {
             let h = [("hook", hook.name)]
             out.add("hook_delivered_total", "counter", "Alert notifications delivered.", h, Double(hook.delivered))

@@ -66,6 +66,9 @@ enum ConfigLoader {
         if let timeout = reader.duration("connection_timeout") {
             server.connectionTimeoutSeconds = max(1, Int(timeout.seconds.rounded(.up)))
         }
+        if let timeout = reader.duration("request_timeout") {
+            server.requestTimeoutSeconds = max(1, Int(timeout.seconds.rounded(.up)))
+        }
         if let threads = reader.integer("threads", in: 1...64) { server.threads = threads }
         if let auth = reader.node("auth") {
             server.auth = authConfig(auth, environment: environment, issues: &issues)
@@ -73,7 +76,7 @@ enum ConfigLoader {
         if !server.isLoopback, server.auth == nil, !reader.keys.contains("auth") {
             reader.issue("listen", "refusing to listen on \(server.host), which is not a loopback address, without authentication: add server.auth tokens, or listen on 127.0.0.1")
         }
-        reader.finish(into: &issues, known: ["listen", "max_body_bytes", "max_connections", "connection_timeout", "threads", "auth"])
+        reader.finish(into: &issues, known: ["listen", "max_body_bytes", "max_connections", "connection_timeout", "request_timeout", "threads", "auth"])
         return server
     }
 

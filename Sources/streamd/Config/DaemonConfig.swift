@@ -20,6 +20,8 @@ struct ServerConfig: Sendable, Equatable {
     var maxConnections = 1024
     /// Seconds a connection may stay idle (or trickle) before it is closed.
     var connectionTimeoutSeconds = 30
+    /// Seconds a whole request may take, however steadily it trickles in (slowloris).
+    var requestTimeoutSeconds = 60
     /// HTTP polling threads.
     var threads = 2
     /// Bearer tokens; `nil`: no authentication (loopback listening only).

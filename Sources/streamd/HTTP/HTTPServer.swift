@@ -16,6 +16,8 @@ final class HTTPServer: Sendable {
         var threads = 2
         var maxConnections = 1024
         var connectionTimeoutSeconds = 30
+        /// Longest a request may take, however it trickles in (0: no limit).
+        var requestTimeoutSeconds = 60
         var maxBodyBytes = 8 * 1024 * 1024
         /// Headers and read buffer per connection; larger headers get 431.
         var connectionMemoryLimit = 64 * 1024
@@ -40,6 +42,7 @@ final class HTTPServer: Sendable {
         config.threads = UInt32(max(1, configuration.threads))
         config.max_connections = UInt32(clamping: configuration.maxConnections)
         config.connection_timeout_seconds = UInt32(clamping: max(1, configuration.connectionTimeoutSeconds))
+        config.request_timeout_seconds = UInt32(clamping: max(0, configuration.requestTimeoutSeconds))
         config.max_body_bytes = configuration.maxBodyBytes
         config.connection_memory_limit = configuration.connectionMemoryLimit
         config.handler = HTTPServerCallback.handle
@@ -60,6 +63,8 @@ final class HTTPServer: Sendable {
 
     /// Requests refused by the bridge because their body was over the limit (413).
     var oversizedRequests: Int { Int(chttp_oversized_requests(server)) }
+    /// Connections closed because a request ran past the request timeout.
+    var timedOutRequests: Int { Int(chttp_timed_out_requests(server)) }
 
     /// Stops accepting connections; requests in progress finish.
     func quiesce() { chttp_quiesce(server) }

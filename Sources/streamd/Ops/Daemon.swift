@@ -19,6 +19,8 @@ final class Daemon: Sendable {
     /// Told about reloads (`RELOADING=1`, then `READY=1`).
     let systemd: SystemdNotifier?
     private let phase = Mutex(Phase.starting)
+    /// Reads the HTTP server's own counters (limits that bit before a handler ran), once it runs.
+    private let serverCounters = Locked<(@Sendable () -> HTTPServerCounters)?>(nil)
     /// The configuration in force and the alert hooks built from it (both replaced by reload),
     /// with the task delivering the hooks' notifications.
     private let current: Locked<(config: DaemonConfig, alerts: AlertCenter, delivering: Task<Void, Never>?)>
@@ -37,6 +39,15 @@ final class Daemon: Sendable {
     }
 
     var config: DaemonConfig { current.withLock { $0.config } }
+
+    func attach(_ server: HTTPServer) {
+        serverCounters.withLock {
+            $0 = { HTTPServerCounters(oversized: server.oversizedRequests, timedOut: server.timedOutRequests, suspended: server.pendingRequests) }
+        }
+    }
+
+    /// The HTTP server's counters (zero before it runs).
+    var httpCounters: HTTPServerCounters { serverCounters.withLock { $0 }?() ?? HTTPServerCounters() }
 
     /// The alert hooks and their delivery queues, shared by all pipelines.
     var alerts: AlertCenter { current.withLock { $0.alerts } }
@@ -127,4 +138,14 @@ final class Daemon: Sendable {
         done.wait()
         return result.withLock { $0! }
     }
+}
+
+/// What the HTTP server counts itself: requests its limits stopped before any handler saw them.
+struct HTTPServerCounters: Sendable {
+    /// Bodies over `max_body_bytes` (413 before reading them).
+    var oversized = 0
+    /// Connections closed because a request ran past `request_timeout`.
+    var timedOut = 0
+    /// Requests parked waiting for pipeline room right now.
+    var suspended = 0
 }

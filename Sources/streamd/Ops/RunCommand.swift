@@ -49,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
             await daemon.finishHooks(within: .seconds(1))
             throw ExitCode(1)
         }
+        daemon.attach(server)
         daemon.setPhase(.ready)
         logger.info("listening", metadata: [
             "address": "\(config.server.host):\(server.port)", "port": "\(server.port)",
@@ -154,6 +155,7 @@ extension ServerConfig {
         configuration.threads = threads
         configuration.maxConnections = maxConnections
         configuration.connectionTimeoutSeconds = connectionTimeoutSeconds
+        configuration.requestTimeoutSeconds = requestTimeoutSeconds
         configuration.maxBodyBytes = maxBodyBytes
         return configuration
     }
