@@ -20,6 +20,7 @@ import Testing
           max_connections: \(maxConnections)
           connection_timeout: "\(Int(timeoutSeconds))s"
           request_timeout: "\(Int(timeoutSeconds))s"
+          max_header_bytes: 16384
         state_dir: "STATE_DIR"
         shutdown_timeout: "10s"
         pipelines:
@@ -344,6 +345,13 @@ import Testing
                 #expect(connection.isClosedByServer, "\(name): neither 431 nor closed within 3 s: \(error)")
             }
             Self.expectHealthy(daemon, "after \(name)")
+        }
+        // server.max_header_bytes (16 KiB here) is the limit: 12 KiB of headers pass, 20 KiB do not.
+        for (size, expected) in [(12 * 1024, 200), (20 * 1024, 431)] {
+            let connection = try RawConnection(port: port)
+            try? connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + String(repeating: "p", count: size) + "\r\n\r\n")
+            let status = (try? connection.readResponse(timeout: 3))?.status
+            #expect(status == expected || (expected == 431 && connection.isClosedByServer), "\(size) bytes of headers: \(String(describing: status))")
         }
 
         // Over max_body_bytes by Content-Length: 413 at once, before any body byte is sent; with

@@ -63,6 +63,7 @@ enum ConfigLoader {
         }
         if let bytes = reader.integer("max_body_bytes", in: 1...(1 << 30)) { server.maxBodyBytes = bytes }
         if let connections = reader.integer("max_connections", in: 1...100_000) { server.maxConnections = connections }
+        if let bytes = reader.integer("max_header_bytes", in: 4096...(1 << 20)) { server.maxHeaderBytes = bytes }
         if let timeout = reader.duration("connection_timeout") {
             server.connectionTimeoutSeconds = max(1, Int(timeout.seconds.rounded(.up)))
         }
@@ -76,7 +77,7 @@ enum ConfigLoader {
         if !server.isLoopback, server.auth == nil, !reader.keys.contains("auth") {
             reader.issue("listen", "refusing to listen on \(server.host), which is not a loopback address, without authentication: add server.auth tokens, or listen on 127.0.0.1")
         }
-        reader.finish(into: &issues, known: ["listen", "max_body_bytes", "max_connections", "connection_timeout", "request_timeout", "threads", "auth"])
+        reader.finish(into: &issues, known: ["listen", "max_body_bytes", "max_connections", "max_header_bytes", "connection_timeout", "request_timeout", "threads", "auth"])
         return server
     }
 

@@ -18,6 +18,9 @@ struct ServerConfig: Sendable, Equatable {
     var port = 8080
     var maxBodyBytes = 8 * 1024 * 1024
     var maxConnections = 1024
+    /// Memory per connection for the request line and headers (and the read buffer): larger
+    /// headers get 431.
+    var maxHeaderBytes = 64 * 1024
     /// Seconds a connection may stay idle (or trickle) before it is closed.
     var connectionTimeoutSeconds = 30
     /// Seconds a whole request may take, however steadily it trickles in (slowloris).

@@ -156,6 +156,7 @@ extension ServerConfig {
         configuration.maxConnections = maxConnections
         configuration.connectionTimeoutSeconds = connectionTimeoutSeconds
         configuration.requestTimeoutSeconds = requestTimeoutSeconds
+        configuration.connectionMemoryLimit = maxHeaderBytes
         configuration.maxBodyBytes = maxBodyBytes
         return configuration
     }
