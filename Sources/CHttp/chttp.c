@@ -33,6 +33,7 @@ struct chttp_server {
     atomic_uint_fast64_t oversized;
     atomic_uint_fast64_t pending;
     atomic_uint_fast64_t timed_out;
+    atomic_uint_fast64_t open_connections;
     /// Open connections; guarded by `tracked_lock` (the fd stays open while its entry is here:
     /// libmicrohttpd reports a connection closed before it closes the socket).
     pthread_mutex_t tracked_lock;
@@ -363,6 +364,7 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
         if (server->connections) server->connections->previous = entry;
         server->connections = entry;
         pthread_mutex_unlock(&server->tracked_lock);
+        atomic_fetch_add(&server->open_connections, 1);
         *socket_context = entry;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
         tracked *entry = *socket_context;
@@ -370,6 +372,7 @@ static void on_connection(void *cls, struct MHD_Connection *connection, void **s
         if (entry->previous) entry->previous->next = entry->next; else server->connections = entry->next;
         if (entry->next) entry->next->previous = entry->previous;
         pthread_mutex_unlock(&server->tracked_lock);
+        atomic_fetch_sub(&server->open_connections, 1);
         free(entry);
         *socket_context = NULL;
     }
@@ -428,6 +431,7 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     atomic_init(&server->oversized, 0);
     atomic_init(&server->pending, 0);
     atomic_init(&server->timed_out, 0);
+    atomic_init(&server->open_connections, 0);
     atomic_init(&server->stopping, 0);
     pthread_mutex_init(&server->tracked_lock, NULL);
 
@@ -476,6 +480,10 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
         server->sweeping = pthread_create(&server->sweeper, NULL, sweep, server) == 0;
     }
     return server;
+}
+
+uint64_t chttp_open_connections(const chttp_server *server) {
+    return atomic_load(&((chttp_server *)server)->open_connections);
 }
 
 uint64_t chttp_timed_out_requests(const chttp_server *server) {

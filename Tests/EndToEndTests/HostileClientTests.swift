@@ -297,6 +297,9 @@ import Testing
         }
         let opened = Date()
         for round in 0..<3 { Self.expectHealthy(daemon, "with 100 idle connections (\(round))") }
+        // The open connections are visible in the metrics (100 idle, plus the one asking).
+        let http = try daemon.client.get("/v1/metrics").json["http"] as? [String: Any]
+        #expect((http?["connections_open"] as? Int ?? 0) >= 100 && http?["max_connections"] as? Int == 200, "\(String(describing: http))")
         #expect(idle.filter(\.isClosedByServer).isEmpty, "idle connections closed well before the timeout")
 
         let deadline = opened.addingTimeInterval(Self.timeoutSeconds + Self.closeSlack)
@@ -304,6 +307,8 @@ import Testing
         #expect(stillOpen.isEmpty, "\(stillOpen.count) of 100 idle connections still open after \(Self.timeoutSeconds + Self.closeSlack) s: \(stillOpen.prefix(10))")
         idle.forEach { $0.close() }
         Self.expectHealthy(daemon, "after the idle connections were dropped")
+        let after = try daemon.client.get("/v1/metrics").json["http"] as? [String: Any]
+        #expect((after?["connections_open"] as? Int ?? .max) <= 2, "\(String(describing: after))")
         #expect(daemon.terminate() == 0)
     }
 

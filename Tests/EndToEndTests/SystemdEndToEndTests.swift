@@ -21,8 +21,8 @@ import Testing
         // A 400 ms watchdog: streamd must ping every 200 ms.
         let daemon = try StreamdProcess(config: Self.config, environment: ["NOTIFY_SOCKET": systemd.path, "WATCHDOG_USEC": "400000"])
 
-        let ready = try #require(systemd.waitFor { $0.contains("READY=1") }, "no READY=1; log:\n\(daemon.logText)")
-        #expect(ready.contains("STATUS=ready: 1 of 2 pipelines running, 0 events accepted, 0 alerts firing"), "\(ready)")
+        let readyMessage = try #require(systemd.waitFor { $0.contains("READY=1") }, "no READY=1; log:\n\(daemon.logText)")
+        #expect(readyMessage.contains("STATUS=ready: 1 of 2 pipelines running, 0 events accepted, 0 alerts firing"), "\(readyMessage)")
         #expect(!systemd.messages.prefix { !$0.contains("READY=1") }.contains { $0.contains("WATCHDOG=1") },
                 "no watchdog ping before READY")
         // It reported READY only once it was listening: the port answers.
@@ -38,11 +38,18 @@ import Testing
         let pings = systemd.messages.filter { $0 == "WATCHDOG=1" }.count
         #expect(pings >= 3, "\(pings) watchdog pings in \(Date().timeIntervalSince(start)) s")
 
+        // A reload: RELOADING=1 (with the monotonic time it began), then READY=1 again.
+        #expect(try daemon.client.post("/v1/reload", json: "").status == 200)
+
         #expect(daemon.terminate() == 0)
-        let stopping = try #require(systemd.messages.firstIndex { $0.contains("STOPPING=1") }, "no STOPPING=1")
-        #expect(systemd.messages[stopping].contains("STATUS=draining"))
-        let readyIndex = try #require(systemd.messages.firstIndex { $0.contains("READY=1") })
-        #expect(readyIndex < stopping)
+        let messages = systemd.messages
+        let ready = try #require(messages.firstIndex { $0.contains("READY=1") })
+        let reloading = try #require(messages.firstIndex { $0.contains("RELOADING=1") }, "no RELOADING=1")
+        let readyAgain = try #require(messages.lastIndex { $0.contains("READY=1") })
+        let stopping = try #require(messages.firstIndex { $0.contains("STOPPING=1") }, "no STOPPING=1")
+        #expect(ready < reloading && reloading < readyAgain && readyAgain < stopping, "order: \(messages.filter { !$0.hasPrefix("WATCHDOG") })")
+        #expect(messages[reloading].contains("MONOTONIC_USEC="))
+        #expect(messages[stopping].contains("STATUS=draining"))
     }
 
     /// Outside systemd nothing is sent and nothing breaks; hook programs never see the socket.

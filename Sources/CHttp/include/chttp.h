@@ -96,6 +96,9 @@ uint16_t chttp_port(const chttp_server *server);
 /// Counters kept by the bridge: requests refused for size before reaching the handler.
 uint64_t chttp_oversized_requests(const chttp_server *server);
 
+/// Connections open now (at `max_connections`, new ones wait in the kernel's backlog).
+uint64_t chttp_open_connections(const chttp_server *server);
+
 /// Connections closed because their request ran past `request_timeout_seconds`.
 uint64_t chttp_timed_out_requests(const chttp_server *server);
 

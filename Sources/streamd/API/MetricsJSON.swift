@@ -103,6 +103,8 @@ extension Daemon {
             "http": [
                 "requests_oversized": MetricsJSON.number(http.oversized), "requests_timed_out": MetricsJSON.number(http.timedOut),
                 "requests_waiting": MetricsJSON.number(http.suspended),
+                "connections_open": MetricsJSON.number(http.openConnections),
+                "max_connections": MetricsJSON.number(config.server.maxConnections),
             ],
             "pipelines": .object(pipelines),
             "hooks": .array(alerts.hookStats.map(MetricsJSON.hook)),

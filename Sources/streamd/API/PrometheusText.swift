@@ -98,6 +98,8 @@ extension Daemon {
         out.add("http_requests_oversized_total", "counter", "Requests refused with 413 before their body was read.", [], Double(http.oversized))
         out.add("http_requests_timed_out_total", "counter", "Connections closed because a request ran past request_timeout.", [], Double(http.timedOut))
         out.add("http_requests_waiting", "gauge", "Ingest requests parked waiting for pipeline room.", [], Double(http.suspended))
+        out.add("http_connections_open", "gauge", "Connections open now.", [], Double(http.openConnections))
+        out.add("http_max_connections", "gauge", "server.max_connections: beyond it, connections wait in the kernel's backlog.", [], Double(config.server.maxConnections))
         for hook in alerts.hookStats {
             let h = [("hook", hook.name)]
             out.add("hook_delivered_total", "counter", "Alert notifications delivered.", h, Double(hook.delivered))

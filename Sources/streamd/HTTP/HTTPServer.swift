@@ -65,6 +65,7 @@ final class HTTPServer: Sendable {
     var oversizedRequests: Int { Int(chttp_oversized_requests(server)) }
     /// Connections closed because a request ran past the request timeout.
     var timedOutRequests: Int { Int(chttp_timed_out_requests(server)) }
+    var openConnections: Int { Int(chttp_open_connections(server)) }
 
     /// Stops accepting connections; requests in progress finish.
     func quiesce() { chttp_quiesce(server) }

@@ -42,7 +42,11 @@ final class Daemon: Sendable {
 
     func attach(_ server: HTTPServer) {
         serverCounters.withLock {
-            $0 = { HTTPServerCounters(oversized: server.oversizedRequests, timedOut: server.timedOutRequests, suspended: server.pendingRequests) }
+            $0 = {
+                HTTPServerCounters(
+                    oversized: server.oversizedRequests, timedOut: server.timedOutRequests, suspended: server.pendingRequests,
+                    openConnections: server.openConnections)
+            }
         }
     }
 
@@ -148,4 +152,6 @@ struct HTTPServerCounters: Sendable {
     var timedOut = 0
     /// Requests parked waiting for pipeline room right now.
     var suspended = 0
+    /// Connections open now (compare with `max_connections`).
+    var openConnections = 0
 }
