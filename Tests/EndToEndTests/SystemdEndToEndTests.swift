@@ -56,13 +56,10 @@ import Testing
     @Test func theNotifySocketIsNotPassedOn() throws {
         let systemd = try NotifySocket()
         defer { systemd.close() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-env-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let output = directory.appendingPathComponent("env.out")
-        let script = directory.appendingPathComponent("env.sh")
-        try "#!/bin/sh\nenv > \"\(output.path)\"\n".write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        let scratch = try ScratchDirectory("env")
+        defer { scratch.remove() }
+        let output = scratch.file("env.out")
+        let script = try scratch.script("env.sh", "#!/bin/sh\nenv > \"\(output.path)\"\n")
         let config = """
             server:
               listen: "LISTEN"

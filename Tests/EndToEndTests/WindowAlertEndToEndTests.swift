@@ -44,15 +44,12 @@ import Testing
     }
 
     /// A script that appends its stdin, its first argument and the alert state to a file.
-    static func writeScript(in directory: URL, output: URL) throws -> URL {
-        let script = directory.appendingPathComponent("hook.sh")
-        try """
+    static func writeScript(in scratch: ScratchDirectory, output: URL) throws -> URL {
+        try scratch.script("hook.sh", """
             #!/bin/sh
             cat >> "\(output.path)"
             echo "arg=$1 state=$STREAMD_ALERT_STATE alert=$STREAMD_ALERT_NAME" >> "\(output.path)"
-            """.write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
-        return script
+            """)
     }
 
     /// NDJSON metrics: `hot` averages 90 over 6 metrics, `cool` 10 over 6, all in [base, base + 1).
@@ -72,11 +69,10 @@ import Testing
     @Test func metricsWindowFiresAlertToEveryHook() async throws {
         let webhook = try TestHTTPListener()
         defer { webhook.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-alert-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let execOutput = directory.appendingPathComponent("exec.out")
-        let script = try Self.writeScript(in: directory, output: execOutput)
+        let scratch = try ScratchDirectory("alert")
+        defer { scratch.remove() }
+        let execOutput = scratch.file("exec.out")
+        let script = try Self.writeScript(in: scratch, output: execOutput)
         let daemon = try StreamdProcess(config: Self.config(webhookPort: webhook.port, script: script.path))
         let client = daemon.client
 
@@ -200,10 +196,9 @@ import Testing
     @Test func openWindowsAreFlushedAsPartialResultsAtShutdown() throws {
         let webhook = try TestHTTPListener()
         defer { webhook.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamd-flush-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let results = directory.appendingPathComponent("results.ndjson")
+        let scratch = try ScratchDirectory("flush")
+        defer { scratch.remove() }
+        let results = scratch.file("results.ndjson")
         let config = Self.config(webhookPort: webhook.port, script: "/bin/true")
             .replacingOccurrences(of: #"size: "1s""#, with: #"size: "1h""#)
             .replacingOccurrences(of: "      - memory: { capacity: 100 }", with: "      - file: { path: \"\(results.path)\" }")
