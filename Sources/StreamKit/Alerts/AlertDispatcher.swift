@@ -47,10 +47,11 @@ public struct AlertHookStats: Sendable, Equatable, Codable {
 /// notification and counts it. Attempts time out, failures are retried with backoff and jitter.
 ///
 /// ```swift
-/// let dispatcher = AlertDispatcher<Payload>(hooks: [AlertHook(name: "ops", timeout: .seconds(2)) { try await post($0) }])
+/// let dispatcher = AlertDispatcher<Payload, ContinuousClock>(
+///     hooks: [AlertHook(name: "ops", timeout: .seconds(2)) { try await post($0) }], clock: ContinuousClock())
 /// async let running: Void = dispatcher.run()
 /// dispatcher.notify(payload, hooks: ["ops"])
-/// await dispatcher.finish(within: .seconds(5))   // at shutdown
+/// await dispatcher.finish(within: .seconds(5))   // at shutdown, then: await running
 /// ```
 public final class AlertDispatcher<Notification: Sendable, C: Clock>: Sendable where C.Duration == Duration {
     private struct Lane: Sendable {
