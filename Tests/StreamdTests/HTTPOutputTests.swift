@@ -124,3 +124,12 @@ import Testing
         #expect(ConfigLoaderTests.issues(yaml) == [ConfigIssue(path: path, line: 4, message: message)])
     }
 }
+
+@Suite struct URLRedactionTests {
+    @Test func credentialsAndQueriesNeverShow() {
+        #expect(HTTPPoster.redacted("https://user:pa55@example.com:8443/in?token=s3cret&x=1") == "https://***@example.com:8443/in?***")
+        #expect(HTTPPoster.redacted("http://127.0.0.1:9000/alerts") == "http://127.0.0.1:9000/alerts")
+        #expect(HTTPOutput(url: "https://user:pa55@example.com/in?token=s3cret").label == "http:https://***@example.com/in?***")
+        #expect(HookDefinition(name: "ops", kind: .webhook(url: "http://a:b@h/x", secret: nil, headers: [:])).makeTransport().label == "webhook:http://***@h/x")
+    }
+}

@@ -10,6 +10,7 @@ import FoundationNetworking
 /// and off the hot path, so per-request timeouts, connection reuse and TLS matter more than
 /// speed, and no dependency is added. One ephemeral session per poster: nothing cached or stored.
 final class HTTPPoster: Sendable {
+    /// The URL as logs, errors and metric labels show it: without credentials (see ``redacted(_:)``).
     let url: String
     let timeout: Duration
     private let endpoint: URL?
@@ -17,7 +18,7 @@ final class HTTPPoster: Sendable {
     private let session: URLSession
 
     init(url: String, timeout: Duration, headers: [String: String]) {
-        self.url = url
+        self.url = Self.redacted(url)
         self.timeout = timeout
         self.headers = headers
         endpoint = URL(string: url)
@@ -26,6 +27,18 @@ final class HTTPPoster: Sendable {
         configuration.urlCache = nil
         configuration.httpCookieStorage = nil
         session = URLSession(configuration: configuration)
+    }
+
+    /// `url` without what may be a secret: the user and password, and the query string
+    /// (`?token=…`), which become `***`.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        if components.user != nil || components.password != nil {
+            components.user = "***"
+            components.password = nil
+        }
+        if components.query != nil { components.percentEncodedQuery = "***" }
+        return components.string ?? url
     }
 
     /// URLSession's own timer, as a backstop only: on Linux it truncates to whole seconds (so

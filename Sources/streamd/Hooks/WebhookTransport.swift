@@ -6,7 +6,7 @@ struct WebhookTransport: HookTransport {
     private let secret: [UInt8]?
 
     init(url: String, secret: String?, headers: [String: String], timeout: Duration) {
-        label = "webhook:\(url)"
+        label = "webhook:\(HTTPPoster.redacted(url))"
         poster = HTTPPoster(url: url, timeout: timeout, headers: headers)
         self.secret = secret.map { Array($0.utf8) }
     }

@@ -21,7 +21,7 @@ final class HTTPOutput: OutputSink {
         initialBackoff: Duration = .milliseconds(100),
         onRetry: @escaping @Sendable () -> Void = {}
     ) {
-        label = "http:\(url)"
+        label = "http:\(HTTPPoster.redacted(url))"
         poster = HTTPPoster(url: url, timeout: timeout, headers: headers)
         schedule = RetrySchedule.exponential(initial: initialBackoff, maxDelay: .seconds(10), maxAttempts: max(0, retries) + 1)
             .jittered(0.2)
