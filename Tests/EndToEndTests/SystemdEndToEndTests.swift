@@ -52,14 +52,20 @@ import Testing
         #expect(messages[stopping].contains("STATUS=draining"))
     }
 
-    /// Outside systemd nothing is sent and nothing breaks; hook programs never see the socket.
+    /// Hook programs never see the notify socket, nor any other socket of the daemon's.
     @Test func theNotifySocketIsNotPassedOn() throws {
         let systemd = try NotifySocket()
         defer { systemd.close() }
         let scratch = try ScratchDirectory("env")
         defer { scratch.remove() }
         let output = scratch.file("env.out")
-        let script = try scratch.script("env.sh", "#!/bin/sh\nenv > \"\(output.path)\"\n")
+        // The environment, then what every descriptor from 3 up points to.
+        let script = try scratch.script("env.sh", """
+            #!/bin/sh
+            env > "\(output.path)"
+            for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -ge 3 ] && echo "fd $n $(readlink "$f")" >> "\(output.path)"; done
+            echo done >> "\(output.path)"
+            """)
         let config = """
             server:
               listen: "LISTEN"
@@ -75,12 +81,15 @@ import Testing
         let daemon = try StreamdProcess(config: config, environment: ["NOTIFY_SOCKET": systemd.path, "WATCHDOG_USEC": "400000"])
         #expect(try daemon.client.post("/v1/pipelines/m/events", json: #"{"a": 1}"#).status == 202)
         var environment = ""
-        for _ in 0..<1000 where environment.isEmpty {
+        for _ in 0..<1000 where !environment.contains("done") {
             environment = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             Thread.sleep(forTimeInterval: 0.01)
         }
         #expect(environment.contains("STREAMD_ALERT_STATE=firing"), "\(environment)")
         #expect(!environment.contains("NOTIFY_SOCKET") && !environment.contains("WATCHDOG_USEC"))
+        // No socket of the daemon's (listener, clients, notify) is open in the hook.
+        let inherited = environment.split(separator: "\n").filter { $0.hasPrefix("fd ") && $0.contains("socket:") }
+        #expect(inherited.isEmpty, "\(inherited)")
         #expect(daemon.terminate() == 0)
     }
 }

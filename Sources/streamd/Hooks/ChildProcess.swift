@@ -85,6 +85,9 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
+        // Nothing else of the daemon's reaches the hook: listening and client sockets, state
+        // files (whatever their close-on-exec flag says).
+        _ = Self.closeFrom?(&actions, 3)
 
         let arguments = argv.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -95,6 +98,13 @@ enum ChildProcess {
         let code = posix_spawn(&pid, argv[0], &actions, &attributes, arguments, variables)
         return (pid, code)
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time:
+    /// Swift's Glibc module does not declare this GNU extension. `nil` on an older libc.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// Waits for the child on a thread of its own (`waitpid` blocks) and reports how it ended.
     private static func reap(_ pid: pid_t, into exit: ChildExit) {
