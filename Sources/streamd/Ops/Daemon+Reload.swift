@@ -1,9 +1,6 @@
 import Foundation
 import StreamKit
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// What a reload changed.
 struct ReloadOutcome: Sendable, Equatable {
@@ -72,9 +69,8 @@ extension Daemon {
         return outcome
     }
 
+    /// CLOCK_MONOTONIC in microseconds (what `MONOTONIC_USEC` means; `DispatchTime` reads it).
     static func monotonicMicroseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1_000
+        Int64(DispatchTime.now().uptimeNanoseconds / 1_000)
     }
 }
