@@ -103,6 +103,7 @@ install: $(if $(NO_BUILD),,release)
 	@# The unit names the default PREFIX's binary; rewritten for another PREFIX (no-op otherwise).
 	sed 's|^ExecStart=/usr/local/bin/streamd |ExecStart=$(PREFIX)/bin/streamd |' deploy/streamd.service > $(DESTDIR)$(UNIT_DIR)/streamd.service
 	chmod 0644 $(DESTDIR)$(UNIT_DIR)/streamd.service
+	install -m 0644 deploy/streamd.socket $(DESTDIR)$(UNIT_DIR)/streamd.socket
 	@if [ -e $(DESTDIR)$(CONFIG_DIR)/streamd.yaml ]; then \
 		echo "install -m 0644 deploy/streamd.yaml $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default"; \
 		install -m 0644 deploy/streamd.yaml $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default; \
@@ -116,7 +117,7 @@ install: $(if $(NO_BUILD),,release)
 # Removes the binary, the unit and the spare default; keeps the configuration and the state
 # (/var/lib/private/streamd). Run `systemctl disable --now streamd` first.
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/streamd $(DESTDIR)$(UNIT_DIR)/streamd.service $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default
+	rm -f $(DESTDIR)$(PREFIX)/bin/streamd $(DESTDIR)$(UNIT_DIR)/streamd.service $(DESTDIR)$(UNIT_DIR)/streamd.socket $(DESTDIR)$(CONFIG_DIR)/streamd.yaml.default
 	@echo "kept $(DESTDIR)$(CONFIG_DIR)/streamd.yaml and the state; next: systemctl daemon-reload"
 
 clean:

@@ -49,6 +49,8 @@ config=$dest/etc/streamd/streamd.yaml
 binary=$dest$PREFIX/bin/streamd
 mode "$binary" 755
 mode "$unit" 644
+socket_unit=$dest/etc/systemd/system/streamd.socket
+mode "$socket_unit" 644
 mode "$config" 644
 program=$(exec_start "$unit")
 if [ "$program" = "$PREFIX/bin/streamd" ] && cmp -s "$dest$program" "$source_binary"; then
@@ -65,7 +67,8 @@ if out=$("$binary" check --config "$config" 2>&1); then ok "installed binary: $o
 if command -v systemd-analyze >/dev/null; then
 	mkdir "$work/verify"
 	sed "s|^ExecStart=$PREFIX/bin/streamd |ExecStart=$binary |" "$unit" >"$work/verify/streamd.service"
-	if out=$(systemd-analyze verify --man=no "$work/verify/streamd.service" 2>&1) && [ -z "$out" ]; then
+	cp "$socket_unit" "$work/verify/streamd.socket"
+	if out=$(systemd-analyze verify --man=no "$work/verify/streamd.service" "$work/verify/streamd.socket" 2>&1) && [ -z "$out" ]; then
 		ok "systemd-analyze verify (systemd $(systemd-analyze --version | sed -n 's/^systemd \([0-9]*\).*/\1/p'))"
 	else
 		fail "systemd-analyze verify: $out"
@@ -91,8 +94,8 @@ else fail "PREFIX=/opt/streamd: ExecStart=$program"; fi
 
 # 5. Uninstall: binary, unit and spare default gone, configuration kept.
 $MAKE --no-print-directory uninstall DESTDIR="$dest" >"$work/make.log" 2>&1 || { cat "$work/make.log"; fail "make uninstall"; }
-if [ ! -e "$binary" ] && [ ! -e "$unit" ] && [ ! -e "$config.default" ] && [ -f "$config" ]; then
-	ok "uninstall removes the binary, the unit and streamd.yaml.default, keeps streamd.yaml"
+if [ ! -e "$binary" ] && [ ! -e "$unit" ] && [ ! -e "$socket_unit" ] && [ ! -e "$config.default" ] && [ -f "$config" ]; then
+	ok "uninstall removes the binary, the units and streamd.yaml.default, keeps streamd.yaml"
 else
 	fail "uninstall left: $(cd "$dest" && find . -type f | tr '\n' ' ')"
 fi

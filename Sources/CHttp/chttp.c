@@ -442,7 +442,18 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
     struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
-    if (inet_pton(AF_INET, config->address, &ipv4->sin_addr) == 1) {
+    // Where to listen: an inherited socket (systemd socket activation), or the address.
+    struct MHD_OptionItem placement[2] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
+    if (config->listen_fd >= 3) {
+        socklen_t length = sizeof address;
+        if (getsockname(config->listen_fd, (struct sockaddr *)&address, &length) != 0) {
+            snprintf(error, error_length, "the inherited socket %d is not a socket", config->listen_fd);
+            free(server);
+            return NULL;
+        }
+        if (address.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+        placement[0] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, config->listen_fd, NULL};
+    } else if (inet_pton(AF_INET, config->address, &ipv4->sin_addr) == 1) {
         ipv4->sin_family = AF_INET;
         ipv4->sin_port = htons(config->port);
     } else if (inet_pton(AF_INET6, config->address, &ipv6->sin6_addr) == 1) {
@@ -454,11 +465,12 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
         free(server);
         return NULL;
     }
+    if (config->listen_fd < 3) placement[0] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &address};
 
     unsigned threads = config->threads ? config->threads : 1;
     server->daemon = MHD_start_daemon(
         flags, config->port, NULL, NULL, on_request, server,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_ARRAY, placement,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, config->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_seconds ? config->connection_timeout_seconds : 30,
@@ -476,6 +488,10 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
     server->port = info ? info->port : config->port;
+    if (config->listen_fd >= 3) {
+        // An inherited socket: its own port (libmicrohttpd reports the one passed to it).
+        server->port = ntohs(address.ss_family == AF_INET6 ? ipv6->sin6_port : ipv4->sin_port);
+    }
     if (config->request_timeout_seconds > 0) {
         server->sweeping = pthread_create(&server->sweeper, NULL, sweep, server) == 0;
     }

@@ -70,6 +70,9 @@ typedef struct chttp_config {
     const char *address;
     /// 0 picks a free port; read it back with chttp_port.
     uint16_t port;
+    /// An already listening socket to serve instead of binding `address`/`port` (systemd socket
+    /// activation passes it as fd 3 and up); values below 3 mean none.
+    int listen_fd;
     /// Internal polling threads (0 means 1).
     unsigned threads;
     /// Connections beyond this wait in the kernel's backlog.

@@ -21,6 +21,8 @@ final class HTTPServer: Sendable {
         var maxBodyBytes = 8 * 1024 * 1024
         /// Headers and read buffer per connection; larger headers get 431.
         var connectionMemoryLimit = 64 * 1024
+        /// A listening socket to serve instead of binding `address` and `port` (socket activation).
+        var listenDescriptor: Int32?
     }
 
     typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
@@ -39,6 +41,7 @@ final class HTTPServer: Sendable {
         let context = Unmanaged.passRetained(HTTPHandlerBox(handler: handler))
         var config = chttp_config()
         config.port = UInt16(clamping: configuration.port)
+        config.listen_fd = configuration.listenDescriptor ?? -1
         config.threads = UInt32(max(1, configuration.threads))
         config.max_connections = UInt32(clamping: configuration.maxConnections)
         config.connection_timeout_seconds = UInt32(clamping: max(1, configuration.connectionTimeoutSeconds))

@@ -40,9 +40,25 @@ struct RunCommand: AsyncParsableCommand {
         daemon.startHooks()
         daemon.registry.startAutostart()
         let router = daemon.makeRouter()
+        var http = config.server.httpConfiguration
+        var listenHost = config.server.host
+        if let activation = SocketActivation.inherited() {
+            // The socket's real address decides, not server.listen: a public socket needs tokens.
+            let server = ServerConfig(host: activation.host)
+            if !server.isLoopback, config.server.auth == nil {
+                logger.critical("refusing the socket systemd passed: it is not a loopback address and server.auth has no tokens", metadata: [
+                    "address": "\(activation.host):\(activation.port)",
+                ])
+                await daemon.registry.stopAll()
+                throw ExitCode(2)
+            }
+            logger.info("serving the socket systemd passed; server.listen is not used", metadata: ["address": "\(activation.host):\(activation.port)"])
+            http.listenDescriptor = activation.descriptor
+            listenHost = activation.host
+        }
         let server: HTTPServer
         do {
-            server = try HTTPServer(configuration: config.server.httpConfiguration) { router.handle($0) }
+            server = try HTTPServer(configuration: http) { router.handle($0) }
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
             await daemon.registry.stopAll()
@@ -52,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
         daemon.attach(server)
         daemon.setPhase(.ready)
         logger.info("listening", metadata: [
-            "address": "\(config.server.host):\(server.port)", "port": "\(server.port)",
+            "address": "\(listenHost):\(server.port)", "port": "\(server.port)",
             "pipelines": "\(daemon.registry.all.count)", "version": "\(StreamdVersion.current)",
         ])
         systemd.notify("READY=1", "STATUS=\(daemon.statusSummary())")
