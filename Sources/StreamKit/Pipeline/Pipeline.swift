@@ -28,7 +28,7 @@ public final class Pipeline<Input: Sendable, Output: Sendable>: Sendable {
     @usableFromInline let outputChannel: Channel<Output>?
     @usableFromInline let errorChannel: Channel<StageFailure>?
     @usableFromInline let failureHandler: (@Sendable (StageFailure) -> Void)?
-    private let runtime = Mutex(Runtime())
+    private let runtime = Locked(Runtime())
 
     private struct Runtime {
         var started = false

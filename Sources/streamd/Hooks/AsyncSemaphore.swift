@@ -1,4 +1,4 @@
-import Synchronization
+import StreamKit
 
 /// At most `limit` holders at once; the rest wait in arrival order without blocking a thread.
 ///
@@ -14,11 +14,11 @@ final class AsyncSemaphore: Sendable {
         var cancelled: Set<UInt64> = []
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(limit: Int) {
         precondition(limit >= 1, "a semaphore needs at least one permit")
-        state = Mutex(State(available: limit))
+        state = Locked(State(available: limit))
     }
 
     /// Runs `body` while holding a permit; throws `CancellationError` if cancelled while waiting.

@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import StreamKit
 
 /// How a hook's child process ended, delivered from the thread that reaps it to whoever
 /// waits for it, with a deadline, without ever blocking a cooperative thread.
@@ -18,7 +18,7 @@ final class ChildExit: Sendable {
         var expired: Set<UInt64> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var termination: Termination? { state.withLock { $0.termination } }
 

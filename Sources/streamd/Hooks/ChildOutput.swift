@@ -1,16 +1,16 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import StreamKit
 #endif
 
 /// The first bytes a child wrote to stdout and stderr, read without holding a thread: a
 /// grandchild that keeps the socket open must not keep a thread of ours waiting for EOF.
 final class ChildOutput: Sendable {
     private let channel: DispatchIO
-    private let state = Mutex<(bytes: [UInt8], done: Bool)>(([], false))
+    private let state = Locked<(bytes: [UInt8], done: Bool)>(([], false))
 
     init(reading descriptor: Int32, limit: Int) {
         channel = DispatchIO(type: .stream, fileDescriptor: descriptor, queue: .global()) { _ in Glibc.close(descriptor) }

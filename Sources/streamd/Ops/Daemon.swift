@@ -1,6 +1,5 @@
 import Foundation
 import StreamKit
-import Synchronization
 
 /// The daemon's whole state, created at start-up and handed to the HTTP handlers: no globals.
 final class Daemon: Sendable {
@@ -18,7 +17,7 @@ final class Daemon: Sendable {
     let configPath: String?
     /// Told about reloads (`RELOADING=1`, then `READY=1`).
     let systemd: SystemdNotifier?
-    private let phase = Mutex(Phase.starting)
+    private let phase = Locked(Phase.starting)
     /// Reads the HTTP server's own counters (limits that bit before a handler ran), once it runs.
     private let serverCounters = Locked<(@Sendable () -> HTTPServerCounters)?>(nil)
     /// The configuration in force and the alert hooks built from it (both replaced by reload),
@@ -133,7 +132,7 @@ final class Daemon: Sendable {
     /// (a libmicrohttpd thread), for the few admin endpoints that must wait (stop drains).
     static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
         let done = DispatchSemaphore(value: 0)
-        let result = Mutex<T?>(nil)
+        let result = Locked<T?>(nil)
         Task {
             let value = await operation()
             result.withLock { $0 = value }

@@ -1,15 +1,15 @@
 import DequeModule
-import Synchronization
+import StreamKit
 
 /// The latest events of a pipeline, kept in a fixed-size ring for `GET .../output`.
 final class MemoryOutput: OutputSink {
     let label = "memory"
     let capacity: Int
-    private let ring: Mutex<Deque<Event>>
+    private let ring: Locked<Deque<Event>>
 
     init(capacity: Int) {
         self.capacity = capacity
-        ring = Mutex(Deque(minimumCapacity: min(capacity, 4096)))
+        ring = Locked(Deque(minimumCapacity: min(capacity, 4096)))
     }
 
     func write(_ events: [Event]) async throws {

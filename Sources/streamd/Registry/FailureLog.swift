@@ -1,6 +1,5 @@
 import DequeModule
 import StreamKit
-import Synchronization
 
 /// The latest stage failures of a pipeline, for `GET .../errors`, newest kept.
 final class FailureLog: Sendable {
@@ -11,12 +10,12 @@ final class FailureLog: Sendable {
         var at: Double
     }
 
-    private let entries: Mutex<Deque<Entry>>
+    private let entries: Locked<Deque<Entry>>
     let capacity: Int
 
     init(capacity: Int) {
         self.capacity = capacity
-        entries = Mutex(Deque())
+        entries = Locked(Deque())
     }
 
     func record(_ failure: StageFailure) {

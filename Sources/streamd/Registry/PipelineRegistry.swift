@@ -1,6 +1,5 @@
 import OrderedCollections
 import StreamKit
-import Synchronization
 
 /// The named pipelines of the daemon, in definition order.
 final class PipelineRegistry: Sendable {
@@ -8,7 +7,7 @@ final class PipelineRegistry: Sendable {
     /// ones it created (and persists them).
     enum Origin: Sendable { case file, api }
 
-    private let pipelines = Mutex(OrderedDictionary<String, (runtime: PipelineRuntime, origin: Origin)>())
+    private let pipelines = Locked(OrderedDictionary<String, (runtime: PipelineRuntime, origin: Origin)>())
     let context: EvaluationContext
     private let center: Locked<AlertCenter>
 

@@ -1,5 +1,4 @@
 import StreamKit
-import Synchronization
 
 /// A pipeline's lifecycle state, as the API reports it.
 enum PipelineState: String, Sendable {
@@ -23,7 +22,7 @@ final class PipelineRuntime: Sendable {
     let alerts: [AlertMonitor]
     private let resources: StageResources
     private let context: EvaluationContext
-    private let state = Mutex(Lifecycle())
+    private let state = Locked(Lifecycle())
 
     private struct Lifecycle {
         var state = PipelineState.stopped
