@@ -89,6 +89,15 @@ import Testing
         #expect(Array(event.keys) == ["key", "window_start", "window_end", "count", "avg_value", "final"])
         #expect(event["key"] == ["source": "s1", "data.host": "h1"])
         #expect(event["window_start"] == 10 && event["window_end"] == 12 && event["count"] == 3 && event["final"] == false)
+
+        // One group_by field: the key is the value itself (no array per event); an array value
+        // stays an array; no group_by: one key for everything.
+        let single = WindowDefinition(spec: definition.spec, timeField: nil, groupBy: [try FieldPath(".source")], aggregates: [])
+        #expect(single.key(of: ["source": "s1", "x": 1]) == "s1")
+        #expect(single.keyObject(single.key(of: ["source": ["a", "b"]])) == ["source": ["a", "b"]])
+        #expect(single.keyObject(single.key(of: [:])) == ["source": nil])
+        let none = WindowDefinition(spec: definition.spec, timeField: nil, groupBy: [], aggregates: [])
+        #expect(none.key(of: ["source": "s1"]) == .null && none.keyObject(.null) == [:])
     }
 
     /// A window stage of a running pipeline closes its window on the (manual) clock, with no
@@ -139,6 +148,8 @@ import Testing
         #expect(runtime.errors.latest(10).first?.error.hasPrefix("late event") == true)
         let status = try #require(runtime.windows.first?.status())
         #expect(status.stats.late == 1 && status.stats.finalResults == 2 && status.stats.elements == 3)
+        // The watermark went on with the clock while idle (1002 + 8 s), and is not behind it.
+        #expect(status.watermark == 1_010 && status.watermarkLag == 0, "\(status)")
         let stage = try #require(runtime.metrics().stages.first)
         #expect(stage.received == 4 && stage.aggregated == 3 && stage.failed == 1 && stage.emitted == 2 && stage.inFlight == 0)
     }

@@ -13,10 +13,22 @@ struct EventAggregator: Aggregator {
     let invalidValues: InvalidValueCounter
     /// Where each aggregate keeps its non-scalar state (sets, sketches, timed values).
     private let slots: [Int]
+    /// The distinct arguments (`avg(.value)` and `max(.value)` read `.value` once per event), and
+    /// for each aggregate the index of its argument among them (`nil` for `count()`).
+    private let arguments: [Expression]
+    private let argumentOf: [Int?]
 
     init(_ aggregates: [NamedAggregate], invalidValues: InvalidValueCounter) {
         self.aggregates = aggregates
         self.invalidValues = invalidValues
+        var distinct: [Expression] = []
+        argumentOf = aggregates.map { aggregate in
+            guard let argument = aggregate.argument else { return nil }
+            if let index = distinct.firstIndex(of: argument) { return index }
+            distinct.append(argument)
+            return distinct.count - 1
+        }
+        arguments = distinct
         var nextSlot = (timed: 0, sets: 0, sketches: 0)
         slots = aggregates.map { aggregate in
             switch aggregate.function {
@@ -60,13 +72,24 @@ struct EventAggregator: Aggregator {
     }
 
     func add(_ event: Event, at time: Double, to state: inout State) {
+        // The argument values on the stack: no allocation per event.
+        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: arguments.count) { values in
+            for (index, argument) in arguments.enumerated() {
+                (values.baseAddress! + index).initialize(to: (try? argument.evaluate(event)) ?? .null)
+            }
+            defer { values.baseAddress?.deinitialize(count: arguments.count) }
+            fold(values, at: time, into: &state)
+        }
+    }
+
+    private func fold(_ values: UnsafeMutableBufferPointer<JSONValue>, at time: Double, into state: inout State) {
         for index in aggregates.indices {
             let aggregate = aggregates[index]
-            guard let argument = aggregate.argument else {
+            guard let argument = argumentOf[index] else {
                 state.counts[index] += 1
                 continue
             }
-            let value = (try? argument.evaluate(event)) ?? .null
+            let value = values[argument]
             if aggregate.function.isNumeric {
                 guard case .number(let number) = value else {
                     if !value.isNull { invalidValues.add() }

@@ -2,14 +2,24 @@ import OrderedCollections
 import StreamKit
 
 extension WindowDefinition {
-    /// The key of an event: the `group_by` values, in order.
+    /// The key of an event: the `group_by` value itself for one field (no allocation per
+    /// event, the usual case), the values in order for several.
     func key(of event: Event) -> JSONValue {
-        groupBy.isEmpty ? .null : .array(groupBy.map { $0.get(in: event) })
+        switch groupBy.count {
+        case 0: .null
+        case 1: groupBy[0].get(in: event)
+        default: .array(groupBy.map { $0.get(in: event) })
+        }
     }
 
     /// The key as the result shows it: `{"source": "server1"}`.
     func keyObject(_ key: JSONValue) -> JSONValue {
-        guard case .array(let values) = key else { return .object([:]) }
+        let values: [JSONValue] = switch (groupBy.count, key) {
+        case (0, _): []
+        case (1, _): [key]
+        case (_, .array(let values)): values
+        default: []
+        }
         var object = JSONObject(minimumCapacity: values.count)
         for (path, value) in zip(groupBy, values) { object[path.keyName] = value }
         return .object(object)
