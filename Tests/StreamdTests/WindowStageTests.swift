@@ -154,8 +154,8 @@ import Testing
         #expect(stage.received == 4 && stage.aggregated == 3 && stage.failed == 1 && stage.emitted == 2 && stage.inFlight == 0)
     }
 
-    static func monitor(_ alert: String) throws -> AlertMonitor {
-        let yaml = "hooks:\n  h: { log: {} }\npipelines:\n  p:\n    stages:\n      - name: a\n        alert: \(alert)\n"
+    static func monitor(_ alert: String, hook: String = "h") throws -> AlertMonitor {
+        let yaml = "hooks:\n  \(hook): { log: {} }\npipelines:\n  p:\n    stages:\n      - name: a\n        alert: \(alert)\n"
         let definition = try #require(try ConfigLoader.parse(yaml: yaml).pipelines.first)
         guard case .alert(let alert) = definition.stages[0].kind else { throw StageError("not an alert") }
         return AlertMonitor(pipeline: "p", stage: "a", definition: alert)
@@ -181,5 +181,24 @@ import Testing
         let snapshot = monitor.snapshot
         #expect(snapshot.firings == 1 && snapshot.resolutions == 1 && snapshot.firing.isEmpty)
         #expect(snapshot.counters.evaluations == 4 && snapshot.counters.evaluationErrors == 1)
+    }
+
+    /// A hook that keeps failing: the alert stage's `hook_failures` and the hook's `failed` count
+    /// it once, after its retries (SPEC §3.4).
+    @Test func failedDeliveriesAreCountedPerAlertAndPerHook() async throws {
+        // Port 1 on loopback refuses connections at once.
+        let hook = HookDefinition(
+            name: "down", kind: .webhook(url: "http://127.0.0.1:1/alerts", secret: nil, headers: [:]),
+            timeout: .seconds(2), retries: 0)
+        let center = AlertCenter(hooks: [hook])
+        let delivering = Task { await center.run() }
+        let monitor = try Self.monitor("{ when: 'avg_value > 75', hooks: [down] }", hook: "down")
+        let payload = try #require(try monitor.evaluate(["key": ["source": "s1"], "avg_value": 90, "final": true], context: .system))
+        center.notify(payload, from: monitor)
+        await center.finish(within: .seconds(10))
+        await delivering.value
+        #expect(monitor.snapshot.counters.deliveryFailures == 1 && monitor.snapshot.counters.deliveries == 0)
+        #expect(center.hookStats.first?.failed == 1 && center.hookStats.first?.delivered == 0)
+        #expect(center.recentTransitions(limit: 10) == [payload])
     }
 }
