@@ -3,13 +3,15 @@ import StreamKit
 import StreamKitTesting
 import Testing
 
-// A brute-force model of the window contract, written independently of `WindowEngine`: every
-// window keeps the raw elements it got and aggregates are recomputed from those lists (sorting
-// for quantiles). Randomized streams are fed to both; every outcome, every emitted result (in
-// order, at the call that emitted it), the open windows/keys and the stats must agree.
+// A brute-force model of the window contract, written from the README's rules independently of
+// `WindowEngine`: every window keeps the raw elements it got and aggregates are recomputed from
+// those lists (sorting for quantiles); every emitted session is kept for good. Randomized keyed
+// streams with bounded disorder and late elements are fed to both; every outcome, every emitted
+// result (in order, at the call that emitted it), the open windows/keys and the stats must agree.
 //
-// All times, sizes and values are multiples of 1/16 (exact in binary), so both sides compute
-// identical boundaries and elements often land exactly on a window boundary or share a time.
+// Times are exact integers (microseconds) around epoch second 1.7e9, on a 50 ms grid, and window
+// lengths include decimal ones (100 ms, 250 ms, 300 ms), so elements often land exactly on a
+// boundary that binary floating point cannot represent, or share a time.
 
 // MARK: - Elements and the all-aggregates aggregator
 
@@ -17,7 +19,8 @@ struct RefEvent: Sendable {
     /// Arrival order (ids increase in the order elements are inserted).
     let id: Int
     let key: Int
-    let time: Double
+    /// Microseconds since the epoch.
+    let time: Int64
     let value: Double
     /// What DistinctCount counts.
     var bucket: Int { Int(value.rounded(.down)) }
@@ -104,10 +107,15 @@ typealias EngineResult = WindowResult<Int, Summary>
 
 // MARK: - Configurations
 
+/// Microseconds in a millisecond and a second.
+let ms: Int64 = 1_000
+let second: Int64 = 1_000_000
+
+/// Lengths in microseconds.
 enum RefShape: Sendable, CustomStringConvertible {
-    case tumbling(Double)
-    case sliding(Double, Double)
-    case session(Double)
+    case tumbling(Int64)
+    case sliding(Int64, Int64)
+    case session(Int64)
     case tumblingCount(Int)
     case slidingCount(Int, Int)
 
@@ -122,11 +130,11 @@ enum RefShape: Sendable, CustomStringConvertible {
     }
 
     /// A typical time scale of the shape, for gaps and lateness in the generator.
-    var scale: Double {
+    var scale: Int64 {
         switch self {
         case .tumbling(let s), .sliding(let s, _): s
         case .session(let g): g
-        case .tumblingCount, .slidingCount: 1
+        case .tumblingCount, .slidingCount: second
         }
     }
 
@@ -140,9 +148,9 @@ enum RefShape: Sendable, CustomStringConvertible {
 
 struct RefConfig: Sendable, CustomStringConvertible {
     var shape: RefShape
-    /// `nil`: processing time. Otherwise (maxOutOfOrderness, allowedLateness).
-    var event: (disorder: Double, lateness: Double)?
-    var idleTimeout: Double? = nil
+    /// `nil`: processing time. Otherwise (maxOutOfOrderness, allowedLateness), in µs.
+    var event: (disorder: Int64, lateness: Int64)?
+    var idleTimeout: Int64? = nil
     var keys = 4
     /// `nil`: chosen per seed among 1, 2, 3 and 100.
     var maxKeys: Int? = nil
@@ -154,35 +162,46 @@ struct RefConfig: Sendable, CustomStringConvertible {
 
     func spec(maxKeys: Int) -> WindowSpec {
         let shape: WindowSpec.Shape = switch self.shape {
-        case .tumbling(let s): .tumbling(size: .seconds(s))
-        case .sliding(let s, let p): .sliding(size: .seconds(s), slide: .seconds(p))
-        case .session(let g): .session(gap: .seconds(g))
+        case .tumbling(let s): .tumbling(size: .microseconds(s))
+        case .sliding(let s, let p): .sliding(size: .microseconds(s), slide: .microseconds(p))
+        case .session(let g): .session(gap: .microseconds(g))
         case .tumblingCount(let n): .tumblingCount(size: n)
         case .slidingCount(let n, let m): .slidingCount(size: n, slide: m)
         }
-        let time: WindowSpec.Time = event.map { .event(maxOutOfOrderness: .seconds($0.disorder), allowedLateness: .seconds($0.lateness)) } ?? .processing
-        return WindowSpec(shape, time: time, maxKeys: maxKeys, idleTimeout: idleTimeout.map { .seconds($0) })
+        let time: WindowSpec.Time = event.map {
+            .event(maxOutOfOrderness: .microseconds($0.disorder), allowedLateness: .microseconds($0.lateness))
+        } ?? .processing
+        return WindowSpec(shape, time: time, maxKeys: maxKeys, idleTimeout: idleTimeout.map { .microseconds($0) })
     }
 
     static let all: [RefConfig] = [
-        RefConfig(shape: .tumbling(1), event: (0.5, 0)),
-        RefConfig(shape: .tumbling(1), event: (0.25, 1.5)),
-        RefConfig(shape: .tumbling(2), event: (0, 0), idleTimeout: 0.5),
-        RefConfig(shape: .tumbling(0.5), event: nil),
-        RefConfig(shape: .sliding(2, 0.5), event: (0.5, 0)),
-        RefConfig(shape: .sliding(1.5, 0.5), event: (1, 0.75), idleTimeout: 3),
-        RefConfig(shape: .sliding(1, 1), event: (0.25, 0.25)),
-        RefConfig(shape: .sliding(2, 0.5), event: nil),
-        RefConfig(shape: .session(0.75), event: (0.5, 0)),
-        RefConfig(shape: .session(1), event: (1, 1)),
-        RefConfig(shape: .session(0.5), event: (0.25, 0.5), idleTimeout: 2),
-        RefConfig(shape: .session(0.25), event: nil),
-        RefConfig(shape: .tumblingCount(5), event: (1, 0)),
+        RefConfig(shape: .tumbling(second), event: (500 * ms, 0)),
+        RefConfig(shape: .tumbling(second), event: (250 * ms, 1_500 * ms)),
+        RefConfig(shape: .tumbling(2 * second), event: (0, 0), idleTimeout: 500 * ms),
+        RefConfig(shape: .tumbling(500 * ms), event: nil),
+        RefConfig(shape: .sliding(2 * second, 500 * ms), event: (500 * ms, 0)),
+        RefConfig(shape: .sliding(1_500 * ms, 500 * ms), event: (second, 750 * ms), idleTimeout: 3 * second),
+        RefConfig(shape: .sliding(second, second), event: (250 * ms, 250 * ms)),
+        RefConfig(shape: .sliding(2 * second, 500 * ms), event: nil),
+        RefConfig(shape: .session(750 * ms), event: (500 * ms, 0)),
+        RefConfig(shape: .session(second), event: (second, second)),
+        RefConfig(shape: .session(500 * ms), event: (250 * ms, 500 * ms), idleTimeout: 2 * second),
+        RefConfig(shape: .session(250 * ms), event: nil),
+        // Decimal lengths: boundaries such as …0.3 s that no binary fraction represents.
+        RefConfig(shape: .tumbling(100 * ms), event: (0, 0)),
+        RefConfig(shape: .tumbling(300 * ms), event: (200 * ms, 100 * ms)),
+        RefConfig(shape: .tumbling(250 * ms), event: nil),
+        RefConfig(shape: .sliding(300 * ms, 100 * ms), event: (100 * ms, 0)),
+        RefConfig(shape: .sliding(second, 300 * ms), event: (300 * ms, 200 * ms)),
+        RefConfig(shape: .session(second), event: (0, 0)),
+        RefConfig(shape: .session(300 * ms), event: (100 * ms, 0)),
+        RefConfig(shape: .session(100 * ms), event: (50 * ms, 100 * ms)),
+        RefConfig(shape: .tumblingCount(5), event: (second, 0)),
         RefConfig(shape: .tumblingCount(1), event: nil),
         RefConfig(shape: .tumblingCount(7), event: nil),
-        RefConfig(shape: .slidingCount(5, 2), event: (0.5, 0.5)),
+        RefConfig(shape: .slidingCount(5, 2), event: (500 * ms, 500 * ms)),
         RefConfig(shape: .slidingCount(4, 4), event: nil),
-        RefConfig(shape: .slidingCount(3, 1), event: (1, 0)),
+        RefConfig(shape: .slidingCount(3, 1), event: (second, 0)),
         RefConfig(shape: .slidingCount(6, 4), event: nil),
     ]
 }
@@ -192,13 +211,13 @@ struct RefConfig: Sendable, CustomStringConvertible {
 struct RefElement {
     let event: RefEvent
     /// The element time the window uses (the event time, or `now` with processing time).
-    let time: Double
+    let time: Int64
 }
 
 struct RefWindow {
     let key: Int
-    var start: Double
-    var end: Double
+    var start: Int64
+    var end: Int64
     /// Creation order: ties in closing time close in this order.
     var seq: Int
     var elements: [RefElement] = []
@@ -206,15 +225,15 @@ struct RefWindow {
 
 struct RefResult {
     let key: Int
-    let start: Double
-    let end: Double
+    let start: Int64
+    let end: Int64
     let isFinal: Bool
     let elements: [RefElement]
 }
 
 enum RefOutcome: Equatable {
     case added
-    case late(time: Double, watermark: Double)
+    case late(time: Int64, watermark: Int64)
     case keyLimit
 }
 
@@ -222,10 +241,12 @@ struct ReferenceWindows {
     let config: RefConfig
     let maxKeys: Int
     var open: [RefWindow] = []
+    /// Every session emitted so far (sessions only), never forgotten.
+    var emittedSessions: [RefWindow] = []
     var seq = 0
-    var storedWatermark = -Double.infinity
-    var maxTime = -Double.infinity
-    var lastArrival: Double?
+    var storedWatermark = Int64.min
+    var maxTime = Int64.min
+    var lastArrival: Int64?
     /// Per key, elements seen (count windows).
     var seen: [Int: Int] = [:]
     var added = 0, late = 0, keyLimit = 0, finals = 0, partials = 0
@@ -235,18 +256,20 @@ struct ReferenceWindows {
         self.maxKeys = maxKeys
     }
 
-    var disorder: Double { config.event?.disorder ?? 0 }
-    var lateness: Double { config.event?.lateness ?? 0 }
-    var idle: Double {
+    var disorder: Int64 { config.event?.disorder ?? 0 }
+    var lateness: Int64 { config.event?.lateness ?? 0 }
+    /// The idle timeout; count windows never go idle.
+    var idle: Int64? {
         if let idle = config.idleTimeout { return idle }
-        return config.shape.isCount ? .infinity : config.shape.scale
+        return config.shape.isCount ? nil : config.shape.scale
     }
 
-    mutating func watermark(now: Double) -> Double {
+    mutating func watermark(now: Int64) -> Int64 {
         if config.event == nil {
             storedWatermark = max(storedWatermark, now)
         } else if let lastArrival {
-            storedWatermark = max(storedWatermark, maxTime - disorder + max(0, now - lastArrival - idle))
+            let idleFor = idle.map { max(0, now - lastArrival - $0) } ?? 0
+            storedWatermark = max(storedWatermark, maxTime - disorder + idleFor)
         }
         return storedWatermark
     }
@@ -262,9 +285,11 @@ struct ReferenceWindows {
         return seq
     }
 
-    mutating func insert(_ event: RefEvent, now: Double, into results: inout [RefResult]) -> RefOutcome {
+    mutating func insert(_ event: RefEvent, now: Int64, into results: inout [RefResult]) -> RefOutcome {
         let time = config.event == nil ? now : event.time
         let element = RefElement(event: event, time: time)
+        // Windows the watermark has passed close first: the element cannot join them.
+        advance(now: now, into: &results)
         let outcome: RefOutcome
         switch config.shape {
         case .tumbling(let size): outcome = insertAligned(element, key: event.key, size: size, slide: size, now: now)
@@ -284,14 +309,15 @@ struct ReferenceWindows {
         return outcome
     }
 
-    mutating func insertAligned(_ element: RefElement, key: Int, size: Double, slide: Double, now: Double) -> RefOutcome {
+    mutating func insertAligned(_ element: RefElement, key: Int, size: Int64, slide: Int64, now: Int64) -> RefOutcome {
         let watermark = watermark(now: now)
-        // Every window [k·slide, k·slide + size) holding the element, by brute force around it.
-        let around = Int((element.time / slide).rounded(.down))
-        let span = Int((size / slide).rounded(.up)) + 2
-        var starts: [Double] = []
-        for k in (around - span)...(around + 2) {
-            let start = Double(k) * slide
+        // Every window [k·slide, k·slide + size) holding the element, by brute force around it
+        // (the element's time divided by the slide, rounded either way, plus a margin).
+        let around = element.time / slide
+        let span = size / slide + 3
+        var starts: [Int64] = []
+        for k in (around - span)...(around + 3) {
+            let start = k * slide
             if start <= element.time && element.time < start + size && start + size + lateness > watermark {
                 starts.append(start)
             }
@@ -308,15 +334,22 @@ struct ReferenceWindows {
         return .added
     }
 
-    mutating func insertSession(_ element: RefElement, key: Int, gap: Double, now: Double) -> RefOutcome {
+    /// The README's rules: sessions of a key merge elements less than `gap` apart (a session
+    /// `[start, end)` holds elements from `start` to `end - gap`, so an element at `t` joins it
+    /// when `start - gap < t < end`). An element is late if it would join a session already
+    /// emitted, or if its own session would already have closed (`t + gap + lateness <=
+    /// watermark`) and it does not fall inside an open session (`start <= t`).
+    mutating func insertSession(_ element: RefElement, key: Int, gap: Int64, now: Int64) -> RefOutcome {
         let watermark = watermark(now: now)
         let lateness = self.lateness
         let t = element.time
-        let overlapping = open.filter { $0.key == key && $0.start < t + gap && t < $0.end }
-        if overlapping.isEmpty {
-            if t + gap + lateness <= watermark { return .late(time: t, watermark: watermark) }
-            if !admits(key) { return .keyLimit }
+        func joins(_ session: RefWindow) -> Bool { session.key == key && session.start - gap < t && t < session.end }
+        if emittedSessions.contains(where: joins) { return .late(time: t, watermark: watermark) }
+        let overlapping = open.filter(joins)
+        if t + gap + lateness <= watermark, !overlapping.contains(where: { $0.start <= t }) {
+            return .late(time: t, watermark: watermark)
         }
+        if overlapping.isEmpty, !admits(key) { return .keyLimit }
         var merged = RefWindow(key: key, start: t, end: t + gap, seq: nextSeq())
         for session in overlapping {
             merged.start = min(merged.start, session.start)
@@ -324,7 +357,7 @@ struct ReferenceWindows {
             merged.elements += session.elements
         }
         merged.elements.append(element)
-        open.removeAll { $0.key == key && $0.start < t + gap && t < $0.end }
+        open.removeAll(where: joins)
         open.append(merged)
         return .added
     }
@@ -344,7 +377,7 @@ struct ReferenceWindows {
         return .added
     }
 
-    mutating func advance(now: Double, into results: inout [RefResult]) {
+    mutating func advance(now: Int64, into results: inout [RefResult]) {
         guard !config.shape.isCount else { return }
         let watermark = watermark(now: now)
         let lateness = self.lateness
@@ -354,6 +387,7 @@ struct ReferenceWindows {
         for window in due {
             results.append(RefResult(key: window.key, start: window.start, end: window.end, isFinal: true, elements: window.elements))
             finals += 1
+            if case .session = config.shape { emittedSessions.append(window) }
         }
     }
 
@@ -386,7 +420,7 @@ func mismatch(_ actual: EngineResult, _ expected: RefResult) -> String? {
         "\(what): got key \(actual.key) [\(actual.start), \(actual.end)) n=\(actual.count) final=\(actual.isFinal), "
             + "expected key \(expected.key) [\(expected.start), \(expected.end)) n=\(expected.elements.count) final=\(expected.isFinal)"
     }
-    guard actual.key == expected.key, actual.start == expected.start, actual.end == expected.end,
+    guard actual.key == expected.key, actual.start.microseconds == expected.start, actual.end.microseconds == expected.end,
         actual.isFinal == expected.isFinal, actual.count == expected.elements.count
     else { return describe("window differs") }
     let elements = expected.elements
@@ -437,20 +471,21 @@ func mismatch(_ actual: [EngineResult], _ expected: [RefResult]) -> String? {
 // MARK: - Stream generation
 
 enum RefOp {
-    case insert(RefEvent, now: Double)
-    case advance(now: Double)
+    case insert(RefEvent, now: Int64)
+    case advance(now: Int64)
 }
 
-/// A multiple of 1/16 in `0...upper` (exact in binary).
-func sixteenths(upTo upper: Double, using generator: inout SeededGenerator) -> Double {
-    Double(Int.random(in: 0...Int(upper * 16), using: &generator)) / 16
+/// A multiple of 50 ms in `0...upper`: on many boundaries of every configuration.
+func grid(upTo upper: Int64, using generator: inout SeededGenerator) -> Int64 {
+    Int64.random(in: 0...(upper / (50 * ms)), using: &generator) * 50 * ms
 }
 
 /// Events whose time trails `now` by up to the disorder bound (so they arrive shuffled within
 /// it), a few deliberately late ones, plain advances, and idle gaps with advances inside them.
 func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededGenerator) -> [RefOp] {
     var ops: [RefOp] = []
-    var now = 1_000.0
+    // Processing time starts at epoch second 1.7e9 + 500 (event times trail it by 500 s).
+    var now = 1_700_000_500 * second
     let scale = config.shape.scale
     let disorder = config.event?.disorder ?? 0
     var id = 0
@@ -459,24 +494,24 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
         if roll < 3 {
             // Idle: time runs on with no element; the watermark follows the clock after the idle
             // timeout, so windows close (and later elements of them become late).
-            let gap = 0.5 * scale + sixteenths(upTo: 4 * scale, using: &generator)
-            let stops = Int.random(in: 1...3, using: &generator)
+            let gap = scale / 2 + grid(upTo: 4 * scale, using: &generator)
+            let stops = Int64.random(in: 1...3, using: &generator)
             var at = now
             for _ in 0..<stops {
-                at += sixteenths(upTo: gap / Double(stops), using: &generator)
+                at += grid(upTo: gap / stops, using: &generator)
                 ops.append(.advance(now: at))
             }
             now += gap
             ops.append(.advance(now: now))
         } else if roll < 7 {
-            now += sixteenths(upTo: 0.25, using: &generator)
+            now += grid(upTo: 250 * ms, using: &generator)
             ops.append(.advance(now: now))
         } else {
-            now += sixteenths(upTo: 0.25, using: &generator)
-            var time = now - 500 - Double(Int.random(in: 0...Int(disorder * 8), using: &generator)) / 8
+            now += grid(upTo: 250 * ms, using: &generator)
+            var time = now - 500 * second - grid(upTo: disorder, using: &generator)
             if roll < 13 {
                 // Deliberately behind the watermark: late unless the allowed lateness covers it.
-                time = now - 500 - disorder - sixteenths(upTo: 3 * scale, using: &generator)
+                time = now - 500 * second - disorder - grid(upTo: 3 * scale, using: &generator)
             }
             let value = Double(Int.random(in: -160...800, using: &generator)) / 4
             let key = Int.random(in: 0..<config.keys, using: &generator)
@@ -507,16 +542,17 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
         for (step, op) in ops.enumerated() {
             var actual: [EngineResult] = []
             var expected: [RefResult] = []
-            let now: Double
+            let now: Int64
             switch op {
             case .insert(let event, let at):
                 now = at
                 // The event time is passed even with processing time: it must be ignored then.
-                let outcome = engine.insert(event, key: event.key, eventTime: event.time, now: at, into: &actual)
+                let outcome = engine.insert(
+                    event, key: event.key, eventTime: Timestamp(microseconds: event.time), now: Timestamp(microseconds: at), into: &actual)
                 let expectedOutcome = model.insert(event, now: at, into: &expected)
                 let same = switch (outcome, expectedOutcome) {
                 case (.added, .added): true
-                case (.rejected(.late(let time, let watermark)), .late(let t, let w)): time == t && watermark == w
+                case (.rejected(.late(let time, let watermark)), .late(let t, let w)): time.microseconds == t && watermark.microseconds == w
                 case (.rejected(.keyLimit(let limit)), .keyLimit): limit == maxKeys
                 default: false
                 }
@@ -528,7 +564,7 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
                 if let problem = checkDeadline(engine, now: at, isCount: config.shape.isCount) {
                     return "\(context) step \(step): \(problem)"
                 }
-                engine.advance(now: at, into: &actual)
+                engine.advance(now: Timestamp(microseconds: at), into: &actual)
                 model.advance(now: at, into: &expected)
             }
             if let difference = mismatch(actual, expected) { return "\(context) step \(step) now \(now): \(difference)" }
@@ -547,10 +583,12 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
         if !zip(flushed, flushed.dropFirst()).allSatisfy({ $0.start <= $1.start }) {
             return "\(context): flush not ordered by start: \(flushed.map(\.start))"
         }
-        func order(_ a: (key: Int, start: Double, end: Double), _ b: (key: Int, start: Double, end: Double)) -> Bool {
+        func order(_ a: (key: Int, start: Int64, end: Int64), _ b: (key: Int, start: Int64, end: Int64)) -> Bool {
             (a.start, a.key, a.end) < (b.start, b.key, b.end)
         }
-        let sortedFlushed = flushed.sorted { order(($0.key, $0.start, $0.end), ($1.key, $1.start, $1.end)) }
+        let sortedFlushed = flushed.sorted {
+            order(($0.key, $0.start.microseconds, $0.end.microseconds), ($1.key, $1.start.microseconds, $1.end.microseconds))
+        }
         let sortedExpected = expected.sorted { order(($0.key, $0.start, $0.end), ($1.key, $1.start, $1.end)) }
         if let difference = mismatch(sortedFlushed, sortedExpected) { return "\(context) flush: \(difference)" }
         if peek.map(\.start) != flushed.map(\.start) || peek.map(\.count) != flushed.map(\.count) || peek.contains(where: \.isFinal) {
@@ -572,7 +610,8 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
     /// deadlines it announces (as a stage's timer does) reaches the first close without ever
     /// waking after it: advancing to just before the deadline that closed a window closes none.
     /// (A deadline may be early: session entries left behind by merges are skipped lazily.)
-    static func checkDeadline(_ engine: RefEngine, now: Double, isCount: Bool) -> String? {
+    static func checkDeadline(_ engine: RefEngine, now: Int64, isCount: Bool) -> String? {
+        let now = Timestamp(microseconds: now)
         guard engine.nextDeadline(now: now) != nil else {
             return isCount || engine.openWindowCount == 0 ? nil : "no deadline with \(engine.openWindowCount) windows open"
         }
@@ -585,7 +624,8 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
             var closed: [EngineResult] = []
             timer.advance(now: at, into: &closed)
             if !closed.isEmpty {
-                let before = at - 1.0 / 64
+                // One microsecond earlier, nothing was due.
+                let before = Timestamp(microseconds: at.microseconds - 1)
                 if before > now {
                     var early = engine
                     var none: [EngineResult] = []
@@ -624,7 +664,7 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
         let spec = WindowSpec(.tumbling(size: .seconds(1)), time: .event(), maxKeys: 1)
         var engine = RefEngine(spec: spec, aggregator: AllAggregates.aggregator)
         var results: [EngineResult] = []
-        let a = RefEvent(id: 0, key: 1, time: 0.5, value: 1), b = RefEvent(id: 1, key: 2, time: 0.6, value: 2)
+        let a = RefEvent(id: 0, key: 1, time: 500 * ms, value: 1), b = RefEvent(id: 1, key: 2, time: 600 * ms, value: 2)
         #expect(engine.insert(a, key: 1, eventTime: 0.5, now: 0, into: &results) == .added)
         #expect(engine.insert(b, key: 2, eventTime: 0.6, now: 0, into: &results) == .rejected(.keyLimit(maxKeys: 1)))
         #expect(engine.insert(b, key: 1, eventTime: 0.7, now: 0, into: &results) == .added)
@@ -633,7 +673,7 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
         #expect(engine.insert(b, key: 2, eventTime: 0.8, now: 0, into: &results) == .rejected(.keyLimit(maxKeys: 1)))
         engine.advance(now: 10, into: &results)
         #expect(results.map(\.key) == [1] && results.first?.count == 2)
-        let c = RefEvent(id: 2, key: 2, time: 10, value: 3)
+        let c = RefEvent(id: 2, key: 2, time: 10 * second, value: 3)
         #expect(engine.insert(c, key: 2, eventTime: 10, now: 10, into: &results) == .added)
         #expect(engine.stats.keyLimitRejections == 2 && engine.stats.elements == 3 && engine.stats.finalResults == 1)
     }

@@ -8,7 +8,7 @@ import Testing
 
 struct Reading: Sendable, Equatable {
     var key: String
-    var time: Double
+    var time: Timestamp
     var value = 1.0
 }
 
@@ -95,7 +95,7 @@ func receiveSoon<T: Sendable>(_ channel: Channel<T>, within limit: Duration = .s
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run() }
-            for (key, time) in [("a", 1_000.25), ("a", 1_000.75), ("b", 1_000.5)] {
+            for (key, time): (String, Timestamp) in [("a", 1_000.25), ("a", 1_000.75), ("b", 1_000.5)] {
                 try await input.send(Reading(key: key, time: time))
             }
             await eventually("3 aggregated") { pipeline.metrics().stages.first?.aggregated == 3 }
@@ -156,7 +156,7 @@ func receiveSoon<T: Sendable>(_ channel: Channel<T>, within limit: Duration = .s
         let pipeline = Pipeline.from(input).via(stage).to(output).withErrorChannel(errors)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pipeline.run() }
-            for time in [5.0, -1, 7] { try await input.send(Reading(key: "k", time: time)) }
+            for time: Timestamp in [5.0, -1, 7] { try await input.send(Reading(key: "k", time: time)) }
             input.close()
             let failure = try #require(try await receiveSoon(errors))
             #expect(failure.error as? UnreadableTime == UnreadableTime())

@@ -27,7 +27,7 @@ import Testing
         let counter = InvalidValueCounter()
         let aggregator = EventAggregator(try Self.aggregates(Self.everyFunction), invalidValues: counter)
         var state = aggregator.makeState()
-        let events: [(Double, Event)] = [
+        let events: [(Timestamp, Event)] = [
             (3, ["v": 4, "tag": "c", "user": "u1"]),
             (1, ["v": 1, "tag": "a", "user": "u2"]),
             (2, ["v": 10, "tag": "b", "user": "u1"]),
@@ -68,11 +68,11 @@ import Testing
         }
         var all = aggregator.makeState(), first = aggregator.makeState(), second = aggregator.makeState()
         for (index, event) in events.enumerated() {
-            aggregator.add(event, at: Double(index), to: &all)
+            aggregator.add(event, at: Timestamp(integerLiteral: Int64(index)), to: &all)
             if index % 2 == 0 {
-                aggregator.add(event, at: Double(index), to: &first)
+                aggregator.add(event, at: Timestamp(integerLiteral: Int64(index)), to: &first)
             } else {
-                aggregator.add(event, at: Double(index), to: &second)
+                aggregator.add(event, at: Timestamp(integerLiteral: Int64(index)), to: &second)
             }
         }
         aggregator.merge(second, into: &first)
@@ -149,7 +149,7 @@ import Testing
         let status = try #require(runtime.windows.first?.status())
         #expect(status.stats.late == 1 && status.stats.finalResults == 2 && status.stats.elements == 3)
         // The watermark went on with the clock while idle (1002 + 8 s), and is not behind it.
-        #expect(status.watermark == 1_010 && status.watermarkLag == 0, "\(status)")
+        #expect(status.watermark == 1_010 && status.watermarkLag == .zero, "\(status)")
         let stage = try #require(runtime.metrics().stages.first)
         #expect(stage.received == 4 && stage.aggregated == 3 && stage.failed == 1 && stage.emitted == 2 && stage.inFlight == 0)
     }

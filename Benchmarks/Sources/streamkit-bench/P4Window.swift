@@ -12,7 +12,7 @@ enum P4 {
 
     struct Event: Sendable {
         var key: Int
-        var time: Double
+        var time: Timestamp
         var value: Double
     }
 
@@ -41,7 +41,7 @@ enum P4 {
             State(count: count.makeState(), average: average.makeState(), maximum: maximum.makeState(), p99: p99.makeState())
         }
 
-        func add(_ input: Event, at time: Double, to state: inout State) {
+        func add(_ input: Event, at time: Timestamp, to state: inout State) {
             count.add(input, at: time, to: &state.count)
             average.add(input, at: time, to: &state.average)
             maximum.add(input, at: time, to: &state.maximum)
@@ -97,7 +97,7 @@ enum P4 {
         }
         return (0..<count).map { index in
             Event(
-                key: Int(next() % UInt64(keys)), time: Double(index) / Double(eventsPerWindow),
+                key: Int(next() % UInt64(keys)), time: Timestamp(microseconds: Int64(index) * 1_000_000 / Int64(eventsPerWindow)),
                 value: Double(next() % 1_000_000) / 1_000)
         }
     }
@@ -165,7 +165,7 @@ enum P4 {
             results.removeAll(keepingCapacity: true)
         }
         for event in events {
-            let index = Int(event.time.rounded(.down))
+            let index = Int(event.time.microseconds / 1_000_000)
             if index != window {
                 emit()
                 window = index
@@ -203,7 +203,7 @@ enum P4 {
             open.removeAll(keepingCapacity: true)
         }
         for event in events {
-            let index = Int(event.time.rounded(.down))
+            let index = Int(event.time.microseconds / 1_000_000)
             if index != window {
                 emit()
                 window = index

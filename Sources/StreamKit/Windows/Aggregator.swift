@@ -10,8 +10,8 @@ public protocol Aggregator<Input, Output>: Sendable {
 
     /// The state of an empty window.
     func makeState() -> State
-    /// Adds one element, with its timestamp in seconds (first/last use it).
-    func add(_ input: Input, at time: Double, to state: inout State)
+    /// Adds one element, with its timestamp (first/last use it).
+    func add(_ input: Input, at time: Timestamp, to state: inout State)
     /// Adds everything in `other` to `state`.
     func merge(_ other: State, into state: inout State)
     func result(_ state: State) -> Output
@@ -28,13 +28,13 @@ public protocol Aggregator<Input, Output>: Sendable {
 /// ```
 public struct CustomAggregator<Input, State: Sendable, Output: Sendable>: Aggregator {
     let initial: State
-    let addClosure: @Sendable (Input, Double, inout State) -> Void
+    let addClosure: @Sendable (Input, Timestamp, inout State) -> Void
     let mergeClosure: @Sendable (State, inout State) -> Void
     let resultClosure: @Sendable (State) -> Output
 
     public init(
         initial: State,
-        add: @escaping @Sendable (Input, Double, inout State) -> Void,
+        add: @escaping @Sendable (Input, Timestamp, inout State) -> Void,
         merge: @escaping @Sendable (State, inout State) -> Void,
         result: @escaping @Sendable (State) -> Output
     ) {
@@ -45,7 +45,7 @@ public struct CustomAggregator<Input, State: Sendable, Output: Sendable>: Aggreg
     }
 
     public func makeState() -> State { initial }
-    public func add(_ input: Input, at time: Double, to state: inout State) { addClosure(input, time, &state) }
+    public func add(_ input: Input, at time: Timestamp, to state: inout State) { addClosure(input, time, &state) }
     public func merge(_ other: State, into state: inout State) { mergeClosure(other, &state) }
     public func result(_ state: State) -> Output { resultClosure(state) }
 }

@@ -7,7 +7,7 @@ public enum Aggregators {
     public struct Count<Input>: Aggregator {
         public init() {}
         public func makeState() -> Int { 0 }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout Int) { state += 1 }
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout Int) { state += 1 }
         public func merge(_ other: Int, into state: inout Int) { state += other }
         public func result(_ state: Int) -> Int { state }
     }
@@ -16,7 +16,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Double
         public init(of value: @escaping @Sendable (Input) -> Double) { self.value = value }
         public func makeState() -> Double { 0 }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout Double) { state += value(input) }
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout Double) { state += value(input) }
         public func merge(_ other: Double, into state: inout Double) { state += other }
         public func result(_ state: Double) -> Double { state }
     }
@@ -27,7 +27,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Double
         public init(of value: @escaping @Sendable (Input) -> Double) { self.value = value }
         public func makeState() -> State { State() }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout State) {
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout State) {
             state.sum += value(input)
             state.count += 1
         }
@@ -42,7 +42,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Double
         public init(of value: @escaping @Sendable (Input) -> Double) { self.value = value }
         public func makeState() -> Double? { nil }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout Double?) {
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout Double?) {
             let x = value(input)
             if let current = state, current <= x { return }
             state = x
@@ -57,7 +57,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Double
         public init(of value: @escaping @Sendable (Input) -> Double) { self.value = value }
         public func makeState() -> Double? { nil }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout Double?) {
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout Double?) {
             let x = value(input)
             if let current = state, current >= x { return }
             state = x
@@ -73,7 +73,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Value
         public init(of value: @escaping @Sendable (Input) -> Value) { self.value = value }
         public func makeState() -> TimedValue<Value>? { nil }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout TimedValue<Value>?) {
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout TimedValue<Value>?) {
             if let current = state, current.time <= time { return }
             state = TimedValue(time: time, value: value(input))
         }
@@ -88,7 +88,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Value
         public init(of value: @escaping @Sendable (Input) -> Value) { self.value = value }
         public func makeState() -> TimedValue<Value>? { nil }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout TimedValue<Value>?) {
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout TimedValue<Value>?) {
             if let current = state, current.time > time { return }
             state = TimedValue(time: time, value: value(input))
         }
@@ -104,7 +104,7 @@ public enum Aggregators {
         @usableFromInline let value: @Sendable (Input) -> Value
         public init(of value: @escaping @Sendable (Input) -> Value) { self.value = value }
         public func makeState() -> Set<Value> { [] }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout Set<Value>) { state.insert(value(input)) }
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout Set<Value>) { state.insert(value(input)) }
         public func merge(_ other: Set<Value>, into state: inout Set<Value>) { state.formUnion(other) }
         public func result(_ state: Set<Value>) -> Int { state.count }
     }
@@ -122,7 +122,7 @@ public enum Aggregators {
             self.value = value
         }
         public func makeState() -> QuantileSketch { QuantileSketch(relativeAccuracy: relativeAccuracy) }
-        @inlinable public func add(_ input: Input, at time: Double, to state: inout QuantileSketch) { state.add(value(input)) }
+        @inlinable public func add(_ input: Input, at time: Timestamp, to state: inout QuantileSketch) { state.add(value(input)) }
         public func merge(_ other: QuantileSketch, into state: inout QuantileSketch) { state.merge(other) }
         public func result(_ state: QuantileSketch) -> Double? { state.quantile(q) }
     }
@@ -130,9 +130,9 @@ public enum Aggregators {
 
 /// A value with the timestamp it was seen at (the state of first/last).
 public struct TimedValue<Value: Sendable>: Sendable {
-    public var time: Double
+    public var time: Timestamp
     public var value: Value
-    @inlinable public init(time: Double, value: Value) {
+    @inlinable public init(time: Timestamp, value: Value) {
         self.time = time
         self.value = value
     }

@@ -5,14 +5,14 @@
 struct CloseQueue<Key: Hashable> {
     @usableFromInline
     struct Entry {
-        @usableFromInline var closeAt: Double
+        @usableFromInline var closeAt: Int64
         /// Creation order: windows closing at the same time close in the order they opened.
         @usableFromInline var seq: Int64
         /// The window's id within its key (the window index for aligned windows).
         @usableFromInline var id: Int64
         @usableFromInline var key: Key
 
-        @inlinable init(closeAt: Double, seq: Int64, id: Int64, key: Key) {
+        @inlinable init(closeAt: Int64, seq: Int64, id: Int64, key: Key) {
             self.closeAt = closeAt
             self.seq = seq
             self.id = id
@@ -28,8 +28,9 @@ struct CloseQueue<Key: Hashable> {
 
     @inlinable init() {}
 
-    /// The earliest close time, or +∞ when empty: one comparison tells whether anything is due.
-    @inlinable var earliest: Double { entries.first?.closeAt ?? .infinity }
+    /// The earliest close time (µs), or `Int64.max` when empty: one comparison tells whether
+    /// anything is due.
+    @inlinable var earliest: Int64 { entries.first?.closeAt ?? .max }
 
     @inlinable var min: Entry? { entries.first }
 

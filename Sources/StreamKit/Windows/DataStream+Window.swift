@@ -28,7 +28,7 @@ extension DataStream {
         aggregate: Agg,
         clock: WindowClock = .system,
         key: @escaping @Sendable (Element) throws -> Key,
-        eventTime: (@Sendable (Element) throws -> Double)? = nil
+        eventTime: (@Sendable (Element) throws -> Timestamp)? = nil
     ) -> DataStream<WindowEmission<Element, Key, Agg.Output>> where Agg.Input == Element {
         precondition(!spec.isEventTime || eventTime != nil, "event-time windows need an eventTime function")
         return DataStream<WindowEmission<Element, Key, Agg.Output>> { emit in
@@ -39,20 +39,14 @@ extension DataStream {
                 results.removeAll(keepingCapacity: true)
                 for result in ready { try await emit(.result(result)) }
             }
-            var deadline: Double?
-            try await self.runTimed(clock: clock, deadline: {
-                deadline = engine.nextDeadline(now: clock.now.seconds)
-                return deadline.map { WindowClock.Instant(seconds: $0) }
-            }) { element in
-                var now = clock.now.seconds
+            try await self.runTimed(clock: clock, deadline: { engine.nextDeadline(now: clock.now) }) { element in
+                let now = clock.now
                 if let element {
                     let outcome = engine.insert(
                         element, key: try key(element), eventTime: try eventTime?(element), now: now, into: &results)
                     try await emitResults()
                     if case .rejected(let reason) = outcome { try await emit(.rejected(WindowRejected(element: element, reason: reason))) }
                 } else {
-                    // Woken at the deadline: time has reached it, whatever rounding says.
-                    if let deadline { now = Swift.max(now, deadline) }
                     engine.advance(now: now, into: &results)
                     try await emitResults()
                 }
@@ -67,7 +61,7 @@ extension DataStream {
         _ spec: WindowSpec,
         aggregate: Agg,
         clock: WindowClock = .system,
-        eventTime: (@Sendable (Element) throws -> Double)? = nil
+        eventTime: (@Sendable (Element) throws -> Timestamp)? = nil
     ) -> DataStream<WindowEmission<Element, Unkeyed, Agg.Output>> where Agg.Input == Element {
         window(spec, aggregate: aggregate, clock: clock, key: { _ in Unkeyed() }, eventTime: eventTime)
     }

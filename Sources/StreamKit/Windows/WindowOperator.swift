@@ -27,9 +27,9 @@ where Agg.Input == Element {
     /// rejected elements (in order). Inlinable, so it is specialised with the engine.
     @inlinable
     public func insert(
-        _ batch: [(element: Element, key: Key, eventTime: Double?)]
+        _ batch: [(element: Element, key: Key, eventTime: Timestamp?)]
     ) -> (results: [Result], rejected: [WindowRejected<Element>]) {
-        let now = clock.now.seconds
+        let now = clock.now
         var results: [Result] = []
         var rejected: [WindowRejected<Element>] = []
         engine.withLock { engine in
@@ -43,10 +43,9 @@ where Agg.Input == Element {
         return (results, rejected)
     }
 
-    /// Closes the windows that are due at the clock's now — or at `deadline`, when the caller
-    /// slept until it (so a clock read a rounding error short of it still closes its window).
-    public func advance(reaching deadline: WindowClock.Instant? = nil) -> [Result] {
-        let now = Swift.max(clock.now.seconds, deadline?.seconds ?? -.infinity)
+    /// Closes the windows that are due at the clock's now.
+    public func advance() -> [Result] {
+        let now = clock.now
         var results: [Result] = []
         engine.withLock { $0.advance(now: now, into: &results) }
         remember(results)
@@ -54,9 +53,9 @@ where Agg.Input == Element {
     }
 
     /// When the next window is due if nothing arrives.
-    public func nextDeadline() -> WindowClock.Instant? {
-        let now = clock.now.seconds
-        return engine.withLock { $0.nextDeadline(now: now) }.map { WindowClock.Instant(seconds: $0) }
+    public func nextDeadline() -> Timestamp? {
+        let now = clock.now
+        return engine.withLock { $0.nextDeadline(now: now) }
     }
 
     /// Every open window as a partial result; the windows are forgotten.
@@ -77,15 +76,15 @@ where Agg.Input == Element {
 
     /// Counters and gauges for metrics.
     public func status() -> WindowStatus {
-        let now = clock.now.seconds
+        let now = clock.now
         return engine.withLock { engine in
             let watermark = engine.watermark(now: now)
             return WindowStatus(
                 stats: engine.stats,
                 openWindows: engine.openWindowCount,
                 openKeys: engine.openKeyCount,
-                watermark: watermark.isFinite ? watermark : nil,
-                watermarkLag: watermark.isFinite ? max(0, now - watermark) : nil
+                watermark: watermark,
+                watermarkLag: watermark.map { Swift.max(.zero, $0.duration(to: now)) }
             )
         }
     }
@@ -105,8 +104,8 @@ public struct WindowStatus: Sendable, Equatable {
     public var stats: WindowStats
     public var openWindows: Int
     public var openKeys: Int
-    /// The watermark in seconds (`nil` before the first element with event time).
-    public var watermark: Double?
-    /// How far the watermark is behind the processing clock, in seconds.
-    public var watermarkLag: Double?
+    /// The watermark (`nil` before the first element with event time).
+    public var watermark: Timestamp?
+    /// How far the watermark is behind the processing clock.
+    public var watermarkLag: Duration?
 }

@@ -1,17 +1,17 @@
 /// One window of one key, aggregated: what a window stage emits when the window closes.
 public struct WindowResult<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     public var key: Key
-    /// Window bounds in seconds (epoch seconds for event time and the wall clock). For count
-    /// windows, the times of the earliest and latest element in it.
-    public var start: Double
-    public var end: Double
+    /// Window bounds, exact: `[start, end)` (epoch time for event time and the wall clock). For
+    /// count windows, the times of the earliest and latest element in it.
+    public var start: Timestamp
+    public var end: Timestamp
     /// Elements aggregated.
     public var count: Int
     public var value: Value
     /// `false` for a window flushed before it closed (at shutdown): its aggregates are partial.
     public var isFinal: Bool
 
-    public init(key: Key, start: Double, end: Double, count: Int, value: Value, isFinal: Bool) {
+    public init(key: Key, start: Timestamp, end: Timestamp, count: Int, value: Value, isFinal: Bool) {
         self.key = key
         self.start = start
         self.end = end
@@ -26,9 +26,9 @@ extension WindowResult: Equatable where Value: Equatable {}
 /// Why an element was not added to any window. Such elements go to the side output and are
 /// counted; they are never dropped silently.
 public enum WindowRejection: Sendable, Hashable, CustomStringConvertible {
-    /// Every window the element belongs to had already closed: its timestamp was older than the
-    /// watermark allows.
-    case late(eventTime: Double, watermark: Double)
+    /// Every window the element belongs to had already closed (for sessions: it would have
+    /// joined a session already emitted, or its own would already have closed).
+    case late(eventTime: Timestamp, watermark: Timestamp)
     /// The element's key would have been one more than `maxKeys` open keys.
     case keyLimit(maxKeys: Int)
 

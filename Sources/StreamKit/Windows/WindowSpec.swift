@@ -7,7 +7,8 @@
 /// ```
 public struct WindowSpec: Sendable, Hashable {
     public enum Shape: Sendable, Hashable {
-        /// Back-to-back windows of `size`, aligned to multiples of `size` since the epoch.
+        /// Back-to-back windows of `size`, aligned to multiples of `size` since the epoch. Time
+        /// window lengths are whole microseconds (a finer remainder is ignored).
         case tumbling(size: Duration)
         /// Windows of `size` starting every `slide` (aligned to multiples of `slide`); an element
         /// belongs to `size / slide` of them.
@@ -41,13 +42,15 @@ public struct WindowSpec: Sendable, Hashable {
     public var idleTimeout: Duration?
 
     public init(_ shape: Shape, time: Time = .processing, maxKeys: Int = 100_000, idleTimeout: Duration? = nil) {
+        // Time windows compute in whole microseconds: lengths are at least 1 µs.
+        let microsecond = Duration.microseconds(1)
         switch shape {
         case .tumbling(let size):
-            precondition(size > .zero, "a tumbling window needs a positive size")
+            precondition(size >= microsecond, "a tumbling window needs a size of at least 1 µs")
         case .sliding(let size, let slide):
-            precondition(slide > .zero && size >= slide, "a sliding window needs 0 < slide <= size")
+            precondition(slide >= microsecond && size >= slide, "a sliding window needs 1 µs <= slide <= size")
         case .session(let gap):
-            precondition(gap > .zero, "a session window needs a positive gap")
+            precondition(gap >= microsecond, "a session window needs a gap of at least 1 µs")
         case .tumblingCount(let size):
             precondition(size >= 1, "a count window needs a size of at least 1")
         case .slidingCount(let size, let slide):
@@ -68,32 +71,26 @@ public struct WindowSpec: Sendable, Hashable {
         }
     }
 
-    var maxOutOfOrderness: Double {
-        if case .event(let delay, _) = time { delay.seconds } else { 0 }
+    /// The allowances in whole microseconds, as the engine computes with them.
+    var maxOutOfOrderness: Int64 {
+        if case .event(let delay, _) = time { delay.wholeMicroseconds } else { 0 }
     }
 
-    var allowedLateness: Double {
-        if case .event(_, let lateness) = time { lateness.seconds } else { 0 }
+    var allowedLateness: Int64 {
+        if case .event(_, let lateness) = time { lateness.wholeMicroseconds } else { 0 }
     }
 
     var isEventTime: Bool {
         if case .event = time { true } else { false }
     }
 
-    /// The idle timeout in seconds, defaulting to the window length.
-    var idleSeconds: Double {
-        if let idleTimeout { return idleTimeout.seconds }
+    /// The idle timeout in microseconds, defaulting to the window length (count windows: never).
+    var idleMicroseconds: Int64 {
+        if let idleTimeout { return idleTimeout.wholeMicroseconds }
         return switch shape {
-        case .tumbling(let size), .sliding(let size, _): size.seconds
-        case .session(let gap): gap.seconds
-        case .tumblingCount, .slidingCount: .infinity
+        case .tumbling(let size), .sliding(let size, _): size.wholeMicroseconds
+        case .session(let gap): gap.wholeMicroseconds
+        case .tumblingCount, .slidingCount: Timestamp.limit
         }
-    }
-}
-
-extension Duration {
-    /// Seconds as a `Double`.
-    @usableFromInline var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -20,7 +20,7 @@ public struct WindowStage<Input: Sendable, Key: Hashable & Sendable, Agg: Aggreg
     /// The window state; look at it while the pipeline runs. One pipeline run per stage value.
     public let window: WindowOperator<Input, Key, Agg>
     @usableFromInline let key: @Sendable (Input) throws -> Key
-    @usableFromInline let eventTime: (@Sendable (Input) throws -> Double)?
+    @usableFromInline let eventTime: (@Sendable (Input) throws -> Timestamp)?
 
     /// `eventTime` is required with ``WindowSpec/Time/event(maxOutOfOrderness:allowedLateness:)``;
     /// a throwing `key` or `eventTime` fails that element only.
@@ -31,7 +31,7 @@ public struct WindowStage<Input: Sendable, Key: Hashable & Sendable, Agg: Aggreg
         aggregate: Agg,
         clock: WindowClock = .system,
         key: @escaping @Sendable (Input) throws -> Key,
-        eventTime: (@Sendable (Input) throws -> Double)? = nil
+        eventTime: (@Sendable (Input) throws -> Timestamp)? = nil
     ) {
         self.init(name, window: WindowOperator(spec: spec, aggregator: aggregate, clock: clock), capacity: capacity, key: key, eventTime: eventTime)
     }
@@ -42,7 +42,7 @@ public struct WindowStage<Input: Sendable, Key: Hashable & Sendable, Agg: Aggreg
         window: WindowOperator<Input, Key, Agg>,
         capacity: Int = 256,
         key: @escaping @Sendable (Input) throws -> Key,
-        eventTime: (@Sendable (Input) throws -> Double)? = nil
+        eventTime: (@Sendable (Input) throws -> Timestamp)? = nil
     ) {
         precondition(!window.spec.isEventTime || eventTime != nil, "event-time windows need an eventTime function")
         self.name = name
@@ -61,7 +61,7 @@ extension WindowStage where Key == Unkeyed {
         capacity: Int = 256,
         aggregate: Agg,
         clock: WindowClock = .system,
-        eventTime: (@Sendable (Input) throws -> Double)? = nil
+        eventTime: (@Sendable (Input) throws -> Timestamp)? = nil
     ) {
         self.init(name, spec, capacity: capacity, aggregate: aggregate, clock: clock, key: { _ in Unkeyed() }, eventTime: eventTime)
     }
@@ -130,7 +130,7 @@ where Agg.Input == Input {
             do {
                 if input.count == 0, let deadline = window.nextDeadline() {
                     guard let first = try await input.receive(before: deadline, clock: window.clock) else {
-                        try await deliver(window.advance(reaching: deadline), counters: counters)
+                        try await deliver(window.advance(), counters: counters)
                         continue
                     }
                     batch = [first]
@@ -145,7 +145,7 @@ where Agg.Input == Input {
             }
             counters.add(.received, batch.count)
             let start = ContinuousClock.now
-            var keyed: [(element: Input, key: Key, eventTime: Double?)] = []
+            var keyed: [(element: Input, key: Key, eventTime: Timestamp?)] = []
             keyed.reserveCapacity(batch.count)
             for element in batch {
                 do {

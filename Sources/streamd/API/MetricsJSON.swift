@@ -38,8 +38,8 @@ enum MetricsJSON {
             "invalid_values": number(monitor.invalidValues.value),
             "results_final": number(stats.finalResults),
             "results_partial": number(stats.partialResults),
-            "watermark": status?.watermark.map(JSONValue.number) ?? .null,
-            "watermark_lag_seconds": status?.watermarkLag.map(JSONValue.number) ?? .null,
+            "watermark": status?.watermark.map { .number($0.seconds) } ?? .null,
+            "watermark_lag_seconds": status?.watermarkLag.map { .number($0.seconds) } ?? .null,
         ]
     }
 

@@ -74,7 +74,7 @@ extension Daemon {
                 out.add("window_results_total", "counter", "Window results emitted.", s + [("final", "true")], Double(stats.finalResults))
                 out.add("window_results_total", "counter", "Window results emitted.", s + [("final", "false")], Double(stats.partialResults))
                 if let lag = status?.watermarkLag {
-                    out.add("window_watermark_lag_seconds", "gauge", "How far the watermark is behind the clock.", s, lag)
+                    out.add("window_watermark_lag_seconds", "gauge", "How far the watermark is behind the clock.", s, lag.seconds)
                 }
             }
             for alert in metrics.alerts {

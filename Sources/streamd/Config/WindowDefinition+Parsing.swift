@@ -8,13 +8,13 @@ extension ConfigLoader {
         let type = reader.string("type")
         let size = reader.node("size").flatMap { windowLength($0, key: "size", reader: &reader) }
         let slide = reader.node("slide").flatMap { windowLength($0, key: "slide", reader: &reader) }
-        let gap = reader.duration("gap")
+        let gap = windowDuration("gap", reader: &reader)
         let timeField = reader.string("time_field").flatMap { text in
             fieldPath(text, path: reader.childPath("time_field"), line: node.line, issues: &reader)
         }
-        let disorder = reader.duration("max_out_of_orderness") ?? .zero
-        let lateness = reader.duration("allowed_lateness") ?? .zero
-        let idle = reader.duration("idle_timeout")
+        let disorder = windowDuration("max_out_of_orderness", reader: &reader) ?? .zero
+        let lateness = windowDuration("allowed_lateness", reader: &reader) ?? .zero
+        let idle = windowDuration("idle_timeout", reader: &reader)
         let maxKeys = reader.integer("max_keys", in: 1...10_000_000) ?? 100_000
         var groupBy: [FieldPath] = []
         if let keys = reader.node("group_by") {
@@ -65,10 +65,35 @@ extension ConfigLoader {
         case events(Int)
     }
 
+    /// The longest window duration: a century (window arithmetic has room for far more).
+    static let longestWindowDuration = Duration.seconds(100 * 366 * 86_400)
+
+    /// Windows compute in whole microseconds: a window duration must be one, up to a century.
+    private static func windowDurationProblem(_ duration: Duration) -> String? {
+        if duration.components.attoseconds % 1_000_000_000_000 != 0 { return "window durations are whole microseconds" }
+        if duration > longestWindowDuration { return "window durations are at most 100 years" }
+        return nil
+    }
+
+    private static func windowDuration(_ key: String, reader: inout ConfigReader) -> Duration? {
+        guard let duration = reader.duration(key) else { return nil }
+        if let problem = windowDurationProblem(duration) {
+            reader.issue(key, problem)
+            return nil
+        }
+        return duration
+    }
+
     private static func windowLength(_ node: ConfigNode, key: String, reader: inout ConfigReader) -> WindowLength? {
         switch node.value {
         case .string(let text):
-            if let duration = Duration(configText: text), duration > .zero { return .time(duration) }
+            if let duration = Duration(configText: text), duration > .zero {
+                if let problem = windowDurationProblem(duration) {
+                    reader.issue(key, problem)
+                    return nil
+                }
+                return .time(duration)
+            }
         case .number(let number):
             if number.rounded() == number, number >= 1, number <= 10_000_000 { return .events(Int(number)) }
         default: break

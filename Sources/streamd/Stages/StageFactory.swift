@@ -11,12 +11,12 @@ enum StageFactory {
         guard case .window(let window) = definition.kind, let monitor = resources.windows[definition.name] else {
             return pipeline.via(make(definition, context: context, resources: resources))
         }
-        var eventTime: (@Sendable (Event) throws -> Double)?
+        var eventTime: (@Sendable (Event) throws -> Timestamp)?
         if let path = window.timeField {
-            eventTime = { @Sendable (event: Event) throws -> Double in
+            eventTime = { @Sendable (event: Event) throws -> Timestamp in
                 let value = path.get(in: event)
                 guard !value.isNull else { throw StageError("no timestamp at \(path)") }
-                return try Timestamps.epochSeconds(value)
+                return try TimestampParser.timestamp(value)
             }
         }
         let stage = WindowStage(
@@ -62,7 +62,7 @@ enum StageFactory {
                 var event = event
                 let value = path.get(in: event)
                 guard !value.isNull else { throw StageError("no timestamp at \(path)") }
-                try path.set(.number(try Timestamps.epochSeconds(value)), in: &event)
+                try path.set(.number(try TimestampParser.timestamp(value).seconds), in: &event)
                 return event
             }
         case .lookup(let key, let target, let table, let fallback):

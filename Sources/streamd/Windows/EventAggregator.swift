@@ -71,7 +71,7 @@ struct EventAggregator: Aggregator {
         return state
     }
 
-    func add(_ event: Event, at time: Double, to state: inout State) {
+    func add(_ event: Event, at time: Timestamp, to state: inout State) {
         // The argument values on the stack: no allocation per event.
         withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: arguments.count) { values in
             for (index, argument) in arguments.enumerated() {
@@ -82,7 +82,7 @@ struct EventAggregator: Aggregator {
         }
     }
 
-    private func fold(_ values: UnsafeMutableBufferPointer<JSONValue>, at time: Double, into state: inout State) {
+    private func fold(_ values: UnsafeMutableBufferPointer<JSONValue>, at time: Timestamp, into state: inout State) {
         for index in aggregates.indices {
             let aggregate = aggregates[index]
             guard let argument = argumentOf[index] else {

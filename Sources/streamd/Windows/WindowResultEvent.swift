@@ -26,12 +26,13 @@ extension WindowDefinition {
     }
 
     /// The result event (SPEC §3.2.1): key, window bounds in epoch seconds, count, the
-    /// aggregates, and whether the window closed (`final`) or was flushed early.
+    /// aggregates, and whether the window closed (`final`) or was flushed early. The bounds are
+    /// exact microseconds; as doubles they print as the exact decimal (`1700000000.3`).
     func event(for result: WindowResult<JSONValue, JSONObject>) -> Event {
         var event = Event(minimumCapacity: result.value.count + 5)
         event["key"] = keyObject(result.key)
-        event["window_start"] = .number(result.start)
-        event["window_end"] = .number(result.end)
+        event["window_start"] = .number(result.start.seconds)
+        event["window_end"] = .number(result.end.seconds)
         event["count"] = .number(Double(result.count))
         for (name, value) in result.value { event[name] = value }
         event["final"] = .bool(result.isFinal)
