@@ -468,6 +468,31 @@ func mismatch(_ actual: [EngineResult], _ expected: [RefResult]) -> String? {
     return nil
 }
 
+/// What every result must satisfy whatever the model says: aligned windows sit exactly on
+/// `k·slide` with length `size`; no two sessions emitted for a key overlap.
+struct ResultInvariants {
+    var sessions: [Int: [(start: Int64, end: Int64)]] = [:]
+
+    mutating func check(_ results: [EngineResult], _ shape: RefShape) -> String? {
+        for result in results {
+            let (start, end) = (result.start.microseconds, result.end.microseconds)
+            switch shape {
+            case .tumbling(let size), .sliding(let size, _):
+                let slide = if case .sliding(_, let slide) = shape { slide } else { size }
+                if start % slide != 0 || end - start != size { return "window [\(result.start), \(result.end)) is not on the grid" }
+            case .session:
+                if sessions[result.key, default: []].contains(where: { $0.start < end && start < $0.end }) {
+                    return "session [\(result.start), \(result.end)) of key \(result.key) overlaps one emitted before"
+                }
+                sessions[result.key, default: []].append((start, end))
+            case .tumblingCount, .slidingCount:
+                break
+            }
+        }
+        return nil
+    }
+}
+
 // MARK: - Stream generation
 
 enum RefOp {
@@ -538,6 +563,7 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
         var model = ReferenceWindows(config: config, maxKeys: maxKeys)
         let ops = generateOps(config, count: Int.random(in: 120...300, using: &generator), using: &generator)
         let context = "seed \(seed) maxKeys \(maxKeys)"
+        var invariants = ResultInvariants()
 
         for (step, op) in ops.enumerated() {
             var actual: [EngineResult] = []
@@ -568,6 +594,7 @@ func generateOps(_ config: RefConfig, count: Int, using generator: inout SeededG
                 model.advance(now: at, into: &expected)
             }
             if let difference = mismatch(actual, expected) { return "\(context) step \(step) now \(now): \(difference)" }
+            if let broken = invariants.check(actual, config.shape) { return "\(context) step \(step): \(broken)" }
             if engine.openWindowCount != model.open.count || engine.openKeyCount != model.keysWithWindows.count {
                 return "\(context) step \(step): \(engine.openWindowCount) windows / \(engine.openKeyCount) keys open, "
                     + "expected \(model.open.count) / \(model.keysWithWindows.count)"
