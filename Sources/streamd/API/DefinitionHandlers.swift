@@ -29,7 +29,10 @@ extension Daemon {
             return APIError(status: 500, code: "persist_failed", message: "could not save the definition under \(store.directory.path): \(error.localizedDescription)").response
         }
         let (runtime, replaced) = registry.put(definition)
-        if let replaced { Daemon.blocking { await replaced.stop() } }
+        if let replaced {
+            let timeout = config.shutdownTimeout
+            _ = Daemon.blocking { await replaced.stop(within: timeout) }
+        }
         if definition.autostart { runtime.start() }
         return .json(replaced == nil ? 201 : 200, summary(runtime))
     }
@@ -49,7 +52,8 @@ extension Daemon {
             return APIError(status: 500, code: "persist_failed", message: "could not delete the stored definition: \(error.localizedDescription)").response
         }
         guard let removed = registry.remove(name) else { return APIError.notFound("no pipeline named \"\(name)\"").response }
-        Daemon.blocking { await removed.stop() }
+        let timeout = config.shutdownTimeout
+        _ = Daemon.blocking { await removed.stop(within: timeout) }
         return .json(200, ["deleted": .string(name), "state": .string(removed.currentState.rawValue)])
     }
 }

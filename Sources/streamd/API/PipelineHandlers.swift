@@ -30,11 +30,12 @@ extension Daemon {
             if currentPhase == .draining, action != .stop {
                 return APIError(status: 503, code: "shutting_down", message: "streamd is shutting down", headers: [("Retry-After", "5")]).response
             }
+            let timeout = config.shutdownTimeout
             switch action {
             case .start: pipeline.start()
-            case .stop: Daemon.blocking { await pipeline.stop() }
+            case .stop: _ = Daemon.blocking { await pipeline.stop(within: timeout) }
             case .restart:
-                Daemon.blocking { await pipeline.stop() }
+                _ = Daemon.blocking { await pipeline.stop(within: timeout) }
                 pipeline.start()
             }
             return .json(200, summary(pipeline))
