@@ -192,6 +192,39 @@ import Testing
         #expect(daemon.terminate() == 1, "the reloaded pipeline's event was never delivered: \(daemon.logText)")
     }
 
+    /// A stop that waits out `shutdown_timeout` for an unwritable output holds no HTTP thread:
+    /// with a single one, `/healthz` and ingestion elsewhere still answer at once meanwhile.
+    @Test func aDrainingStopHoldsNoHTTPThread() throws {
+        let fifo = try UnreadFIFO("holdnothread")
+        defer { withExtendedLifetime(fifo) {} }
+        let daemon = try StreamdProcess(config: """
+            server:
+              listen: "LISTEN"
+              threads: 1
+            state_dir: "STATE_DIR"
+            shutdown_timeout: "3s"
+            pipelines:
+              blocked:
+                outputs:
+                  - file: { path: "\(fifo.path)" }
+              other: {}
+            """, directory: fifo.directory)
+        let client = daemon.client
+        #expect(try client.post("/v1/pipelines/blocked/events", json: #"{"id": 1}"#).status == 202)
+        let statuses = StatusList()
+        let stopping = Thread { statuses.append((try? client.request("POST", "/v1/pipelines/blocked/stop"))?.status ?? 0) }
+        stopping.start()
+        _ = try DaemonEndToEndTests.eventually { try client.get("/v1/pipelines/blocked").json["state"] as? String == "draining" ? true : nil }
+        let start = Date()
+        #expect(try client.get("/healthz").status == 200)
+        #expect(try client.post("/v1/pipelines/other/events", json: #"{"id": 2}"#).status == 202)
+        let took = Date().timeIntervalSince(start)
+        #expect(took < 1, "/healthz and ingestion took \(took) s while a stop drained")
+        let stopped = try DaemonEndToEndTests.eventually(timeout: 10) { statuses.values.first }
+        #expect(stopped == 200)
+        #expect(daemon.terminate() == 0)
+    }
+
     /// The `outputs` of one pipeline in `/v1/metrics`.
     static func outputs(_ client: HTTPTestClient, _ pipeline: String) throws -> [[String: Any]] {
         let pipelines = try client.get("/v1/metrics").json["pipelines"] as? [String: Any]

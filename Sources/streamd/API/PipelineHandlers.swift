@@ -23,7 +23,8 @@ extension Daemon {
     }
 
     /// Idempotent: starting a running pipeline or stopping a stopped one is a no-op with 200.
-    func control(_ name: String, _ action: PipelineAction) -> HTTPResponse {
+    /// `stop` and `restart` drain, from a thread of their own.
+    func control(_ name: String, _ action: PipelineAction, _ request: HTTPRequest) -> HTTPResponse {
         switch pipelineOrError(name) {
         case .failure(let error): return error.response
         case .success(let pipeline):
@@ -32,13 +33,16 @@ extension Daemon {
             }
             let timeout = config.shutdownTimeout
             switch action {
-            case .start: pipeline.start()
-            case .stop: _ = Daemon.blocking { await pipeline.stop(within: timeout) }
-            case .restart:
-                _ = Daemon.blocking { await pipeline.stop(within: timeout) }
+            case .start:
                 pipeline.start()
+                return .json(200, summary(pipeline))
+            case .stop, .restart:
+                return Daemon.answerOnOwnThread(request) { [self] in
+                    _ = Daemon.blocking { await pipeline.stop(within: timeout) }
+                    if action == .restart { pipeline.start() }
+                    return .json(200, summary(pipeline))
+                }
             }
-            return .json(200, summary(pipeline))
         }
     }
 

@@ -18,8 +18,8 @@ extension Daemon {
     /// whose definition is unchanged keep running untouched (counters and all); changed ones
     /// drain and restart, removed ones drain and stop, new ones start. A file with any problem
     /// changes nothing. Blocks until drained pipelines have stopped (each for at most
-    /// `shutdown_timeout`): call it from a thread that is not in Swift's cooperative pool (an
-    /// HTTP thread, a dispatch queue).
+    /// `shutdown_timeout`): call it from a thread of its own, neither an HTTP thread nor one of
+    /// Swift's cooperative pool.
     func reload() throws(ConfigError) -> ReloadOutcome {
         guard let configPath else {
             throw ConfigError([ConfigIssue(path: "", line: nil, message: "streamd was not started from a configuration file")])

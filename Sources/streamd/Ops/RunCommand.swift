@@ -135,9 +135,11 @@ struct RunCommand: AsyncParsableCommand {
         while !Task.isCancelled {
             _ = await hangups.next()
             guard !Task.isCancelled, daemon.currentPhase != .draining else { return }
-            // Reloading drains pipelines and blocks: off the cooperative pool.
+            // Reloading drains pipelines and blocks: on a thread of its own, off the cooperative pool.
             let outcome: Result<ReloadOutcome, ConfigError> = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: Result { () throws(ConfigError) in try daemon.reload() }) }
+                let thread = Thread { continuation.resume(returning: Result { () throws(ConfigError) in try daemon.reload() }) }
+                thread.name = "streamd.reload"
+                thread.start()
             }
             switch outcome {
             case .success(let outcome):
