@@ -38,6 +38,9 @@ final class ChildInput: Sendable {
         thread.start()
     }
 
+    /// Everything was written, or the write was given up, and our end is closed.
+    var isFinished: Bool { descriptor.withLock { $0 < 0 } }
+
     /// Wakes a `send` still waiting (it fails with EPIPE): the program has ended.
     func cutShort() {
         descriptor.withLock { fd in
