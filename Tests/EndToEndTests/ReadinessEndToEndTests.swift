@@ -3,11 +3,16 @@ import Testing
 
 /// `/readyz` and ingestion while a pipeline cannot run or the daemon drains.
 @Suite(.serialized) struct ReadinessEndToEndTests {
-    @Test func failedAutostartPipelineMakesTheDaemonNotReady() throws {
+    /// An output that cannot be opened does not fail its pipeline: it is retried in the
+    /// background and reported (metrics, log), the pipeline runs and holds what it accepts, and
+    /// the daemon is ready. At shutdown the event it could not write is given up on after
+    /// `shutdown_timeout`, and said so.
+    @Test func anOutputThatCannotBeOpenedIsRetriedNotFatal() throws {
         let daemon = try StreamdProcess(config: """
             server:
               listen: "LISTEN"
             state_dir: "STATE_DIR"
+            shutdown_timeout: "1s"
             pipelines:
               broken:
                 outputs:
@@ -15,15 +20,39 @@ import Testing
               fine: {}
             """)
         let client = daemon.client
-        let ready = try client.get("/readyz")
-        #expect(ready.status == 503 && ready.header("Retry-After") != nil)
-        let reasons = ready.json["reasons"] as? [String] ?? []
-        #expect(reasons == ["pipeline broken is failed"], "\(ready.text)")
+        #expect(try client.get("/readyz").status == 200)
         let broken = try client.get("/v1/pipelines/broken").json
-        #expect(broken["state"] as? String == "failed")
-        #expect((broken["last_error"] as? String)?.contains("cannot open") == true, "\(broken)")
-        #expect(try client.post("/v1/pipelines/broken/events", json: "{}").status == 409)
+        #expect(broken["state"] as? String == "running", "\(broken)")
+        let output = try DaemonEndToEndTests.eventually { () -> [String: Any]? in
+            let output = try UnwritableOutputEndToEndTests.outputs(client, "broken").first
+            return output?["writable"] as? Bool == false ? output : nil
+        }
+        #expect((output["not_writable_reason"] as? String)?.contains("cannot open") == true, "\(output)")
+        #expect(try client.post("/v1/pipelines/broken/events", json: "{}").status == 202)
         #expect(try client.post("/v1/pipelines/fine/events", json: "{}").status == 202)
+        #expect(daemon.terminate() == 1)
+        #expect(daemon.logText.contains("output file:/proc/streamd-cannot-write-here/out.ndjson did not deliver 1 event"), "\(daemon.logText)")
+    }
+
+    /// An autostart pipeline that does not run (here: stopped over the API) makes the daemon not
+    /// ready, with the reason; starting it again makes it ready.
+    @Test func anAutostartPipelineThatDoesNotRunMakesTheDaemonNotReady() throws {
+        let daemon = try StreamdProcess(config: """
+            server:
+              listen: "LISTEN"
+            state_dir: "STATE_DIR"
+            pipelines:
+              first: {}
+              second: {}
+            """)
+        let client = daemon.client
+        #expect(try client.get("/readyz").status == 200)
+        #expect(try client.request("POST", "/v1/pipelines/second/stop").status == 200)
+        let notReady = try client.get("/readyz")
+        #expect(notReady.status == 503 && notReady.header("Retry-After") != nil)
+        #expect(notReady.json["reasons"] as? [String] == ["pipeline second is stopped"], "\(notReady.text)")
+        #expect(try client.request("POST", "/v1/pipelines/second/start").status == 200)
+        #expect(try client.get("/readyz").status == 200)
         #expect(daemon.terminate() == 0)
     }
 

@@ -20,7 +20,11 @@ extension Daemon {
         if currentPhase == .draining {
             return APIError(status: 503, code: "shutting_down", message: "streamd is shutting down", headers: [("Retry-After", "5")]).response
         }
+        return Daemon.answerOnOwnThread(request) { [self] in replacePipeline(definition) }
+    }
 
+    /// Stores and starts `definition`, draining the pipeline it replaces (blocks meanwhile).
+    private func replacePipeline(_ definition: PipelineDefinition) -> HTTPResponse {
         definitionLock.lock()
         defer { definitionLock.unlock() }
         do {
@@ -29,18 +33,26 @@ extension Daemon {
             return APIError(status: 500, code: "persist_failed", message: "could not save the definition under \(store.directory.path): \(error.localizedDescription)").response
         }
         let (runtime, replaced) = registry.put(definition)
-        if let replaced { Daemon.blocking { await replaced.stop() } }
+        if let replaced {
+            let timeout = config.shutdownTimeout
+            _ = Daemon.blocking { await replaced.stop(within: timeout) }
+        }
         if definition.autostart { runtime.start() }
         return .json(replaced == nil ? 201 : 200, summary(runtime))
     }
 
-    func deletePipeline(_ name: String) -> HTTPResponse {
+    func deletePipeline(_ name: String, _ request: HTTPRequest) -> HTTPResponse {
         switch registry.origin(of: name) {
         case nil: return APIError.notFound("no pipeline named \"\(name)\"").response
         case .file:
             return APIError(status: 409, code: "defined_in_config_file", message: "pipeline \"\(name)\" is defined in the configuration file; remove it there and reload").response
         case .api: break
         }
+        return Daemon.answerOnOwnThread(request) { [self] in removePipeline(name) }
+    }
+
+    /// Forgets and drains an API-created pipeline (blocks meanwhile).
+    private func removePipeline(_ name: String) -> HTTPResponse {
         definitionLock.lock()
         defer { definitionLock.unlock() }
         do {
@@ -49,7 +61,8 @@ extension Daemon {
             return APIError(status: 500, code: "persist_failed", message: "could not delete the stored definition: \(error.localizedDescription)").response
         }
         guard let removed = registry.remove(name) else { return APIError.notFound("no pipeline named \"\(name)\"").response }
-        Daemon.blocking { await removed.stop() }
+        let timeout = config.shutdownTimeout
+        _ = Daemon.blocking { await removed.stop(within: timeout) }
         return .json(200, ["deleted": .string(name), "state": .string(removed.currentState.rawValue)])
     }
 }

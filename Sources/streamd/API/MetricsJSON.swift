@@ -85,7 +85,10 @@ enum MetricsJSON {
                 return .object(body)
             }),
             "outputs": .array(metrics.outputs.map { output in
-                ["output": .string(output.label), "sent": number(output.sent), "failed": number(output.failed), "retries": number(output.retries)]
+                [
+                    "output": .string(output.label), "sent": number(output.sent), "failed": number(output.failed), "retries": number(output.retries),
+                    "writable": .bool(output.writable), "not_writable_reason": output.notWritableReason.map(JSONValue.string) ?? .null,
+                ]
             }),
         ]
     }

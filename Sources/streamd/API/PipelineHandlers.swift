@@ -23,21 +23,26 @@ extension Daemon {
     }
 
     /// Idempotent: starting a running pipeline or stopping a stopped one is a no-op with 200.
-    func control(_ name: String, _ action: PipelineAction) -> HTTPResponse {
+    /// `stop` and `restart` drain, from a thread of their own.
+    func control(_ name: String, _ action: PipelineAction, _ request: HTTPRequest) -> HTTPResponse {
         switch pipelineOrError(name) {
         case .failure(let error): return error.response
         case .success(let pipeline):
             if currentPhase == .draining, action != .stop {
                 return APIError(status: 503, code: "shutting_down", message: "streamd is shutting down", headers: [("Retry-After", "5")]).response
             }
+            let timeout = config.shutdownTimeout
             switch action {
-            case .start: pipeline.start()
-            case .stop: Daemon.blocking { await pipeline.stop() }
-            case .restart:
-                Daemon.blocking { await pipeline.stop() }
+            case .start:
                 pipeline.start()
+                return .json(200, summary(pipeline))
+            case .stop, .restart:
+                return Daemon.answerOnOwnThread(request) { [self] in
+                    _ = Daemon.blocking { await pipeline.stop(within: timeout) }
+                    if action == .restart { pipeline.start() }
+                    return .json(200, summary(pipeline))
+                }
             }
-            return .json(200, summary(pipeline))
         }
     }
 

@@ -92,6 +92,7 @@ extension Daemon {
                 out.add("output_sent_total", "counter", "Events written by the output.", o, Double(output.sent))
                 out.add("output_failed_total", "counter", "Events the output failed to write.", o, Double(output.failed))
                 out.add("output_retries_total", "counter", "Write attempts retried.", o, Double(output.retries))
+                out.add("output_writable", "gauge", "0 while the output cannot be opened or written (retried in the background).", o, output.writable ? 1 : 0)
             }
         }
         let http = httpCounters

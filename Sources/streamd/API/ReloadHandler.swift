@@ -2,10 +2,15 @@ import OrderedCollections
 
 /// `POST /v1/reload`: the same as SIGHUP, with the outcome in the answer.
 extension Daemon {
-    func reloadConfiguration() -> HTTPResponse {
+    /// Answered from a thread of its own: reloading drains the pipelines it changes.
+    func reloadConfiguration(_ request: HTTPRequest) -> HTTPResponse {
         if currentPhase == .draining {
             return APIError(status: 503, code: "shutting_down", message: "streamd is shutting down", headers: [("Retry-After", "5")]).response
         }
+        return Daemon.answerOnOwnThread(request) { [self] in reloadAnswer() }
+    }
+
+    private func reloadAnswer() -> HTTPResponse {
         do {
             let outcome = try reload()
             return .json(200, outcome.json)

@@ -77,8 +77,9 @@ final class HTTPServer: Sendable {
     var pendingRequests: Int { Int(chttp_pending_requests(server)) }
 
     /// Stops the server. Call once; no handler runs after it returns. Suspended requests must be
-    /// answered first (libmicrohttpd forbids stopping with any pending): their waits are short and
-    /// bounded, so this waits for them, at most `pendingTimeout`.
+    /// answered first (libmicrohttpd forbids stopping with any pending): their waits are bounded
+    /// (`ingest.max_wait`; a control request's drain ends with the daemon's own, which shares its
+    /// deadline), so this waits for them, at most `pendingTimeout`.
     func stop(pendingTimeout: Duration = .seconds(10)) {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: pendingTimeout)

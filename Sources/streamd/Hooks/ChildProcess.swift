@@ -24,31 +24,28 @@ enum ChildProcess {
     /// How much of the program's combined stdout and stderr is kept for the error message.
     static let outputLimit = 4096
 
-    static func run(argv: [String], environment: [String: String], input: [UInt8], timeout: Duration) async throws {
+    /// Runs the program to completion. It is started on `spawner`, a queue of the hook's own:
+    /// `posix_spawn` returns only once the program is executing, which for a program on a hung
+    /// mount takes for ever, and that must not hold a thread of Swift's cooperative pool.
+    static func run(argv: [String], environment: [String: String], input: [UInt8], timeout: Duration, spawner: BlockingQueue) async throws {
         guard let program = argv.first else { throw Failure(description: "exec hook without a program") }
-        // Sockets rather than pipes: created close-on-exec atomically (no other child spawned
-        // meanwhile inherits them), and `send(MSG_NOSIGNAL)` cannot raise SIGPIPE in the daemon.
-        let stdin = try socketPair()
-        let output: (parent: Int32, child: Int32)
-        do { output = try socketPair() } catch {
-            close(stdin.parent)
-            close(stdin.child)
-            throw error
+        let started: Result<Started, Failure>
+        do {
+            started = try await spawner.run({ start(argv: argv, environment: environment) }, abandoned: { started in
+                if case .success(let child) = started { child.discard() }
+            })
+        } catch {
+            throw Failure(description: "\(program) was cancelled before it started")
         }
-        let spawned = spawn(argv: argv, environment: environment, stdin: stdin.child, output: output.child)
-        // The child has its own copies now; ours would keep its stdin or our reader from seeing EOF.
-        close(stdin.child)
-        close(output.child)
-        guard spawned.error == 0 else {
-            close(stdin.parent)
-            close(output.parent)
-            throw Failure(description: "cannot start \(program): \(String(cString: strerror(spawned.error)))")
-        }
-        let pid = spawned.pid
+        let child = try started.get()
+        let pid = child.pid
         let exit = ChildExit()
         reap(pid, into: exit)
-        let captured = ChildOutput(reading: output.parent, limit: outputLimit)
-        feed(input, to: stdin.parent)
+        let captured = ChildOutput(reading: child.output, limit: outputLimit)
+        let feeder = ChildInput(feeding: input, to: child.stdin)
+        // A grandchild that kept the program's stdin open and does not read must not keep the
+        // feeding thread for ever.
+        defer { feeder.cutShort() }
 
         guard let termination = await exit.wait(upTo: timeout, cancellable: true) else {
             let reason = Task.isCancelled ? "was cancelled" : "timed out after \(timeout.seconds.formatted)s"
@@ -62,6 +59,52 @@ enum ChildProcess {
             throw Failure(description: text.isEmpty ? "\(program) \(how)" : "\(program) \(how): \(text)")
         }
         captured.close()
+    }
+
+    /// A started program: its pid and our ends of its stdin and of its stdout and stderr.
+    private struct Started: Sendable {
+        let pid: pid_t
+        let stdin: Int32
+        let output: Int32
+
+        /// For a program whose caller stopped waiting before it started: stopped and reaped,
+        /// our ends closed.
+        func discard() {
+            close(stdin)
+            close(output)
+            kill(-pid, SIGKILL)
+            ChildProcess.reap(pid, into: ChildExit())
+        }
+    }
+
+    /// Creates the sockets and starts the program; blocks until it runs (on the spawner queue).
+    private static func start(argv: [String], environment: [String: String]) -> Result<Started, Failure> {
+        // Sockets rather than pipes: created close-on-exec atomically (no other child spawned
+        // meanwhile inherits them), and `send(MSG_NOSIGNAL)` cannot raise SIGPIPE in the daemon.
+        let stdin: (parent: Int32, child: Int32)
+        let output: (parent: Int32, child: Int32)
+        do {
+            stdin = try socketPair()
+        } catch {
+            return .failure(error)
+        }
+        do {
+            output = try socketPair()
+        } catch {
+            close(stdin.parent)
+            close(stdin.child)
+            return .failure(error)
+        }
+        let spawned = spawn(argv: argv, environment: environment, stdin: stdin.child, output: output.child)
+        // The child has its own copies now; ours would keep its stdin or our reader from seeing EOF.
+        close(stdin.child)
+        close(output.child)
+        guard spawned.error == 0 else {
+            close(stdin.parent)
+            close(output.parent)
+            return .failure(Failure(description: "cannot start \(argv[0]): \(String(cString: strerror(spawned.error)))"))
+        }
+        return .success(Started(pid: spawned.pid, stdin: stdin.parent, output: output.parent))
     }
 
     /// Starts the program with `stdin` as fd 0 and `output` as fds 1 and 2: its pid, or the
@@ -134,31 +177,11 @@ enum ChildProcess {
         _ = await exit.wait(upTo: .seconds(1), cancellable: false)
     }
 
-    /// Writes the input and closes our end so the child sees EOF. `MSG_NOSIGNAL`: a child that
-    /// exited without reading is an error here, not a SIGPIPE that would kill the daemon. Runs
-    /// off the cooperative pool because a child that does not read can block it (until the child
-    /// is stopped).
-    private static func feed(_ input: [UInt8], to descriptor: Int32) {
-        DispatchQueue.global().async {
-            input.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let sent = send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
-                    if sent < 0, errno == EINTR { continue }
-                    guard sent > 0 else { break }
-                    offset += sent
-                }
-            }
-            close(descriptor)
-        }
-    }
-
-    private static func socketPair() throws -> (parent: Int32, child: Int32) {
+    private static func socketPair() throws(Failure) -> (parent: Int32, child: Int32) {
         var descriptors: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &descriptors) == 0 else {
             throw Failure(description: "socketpair failed: \(String(cString: strerror(errno)))")
         }
         return (descriptors[0], descriptors[1])
     }
-
 }

@@ -9,6 +9,8 @@ final class ExecTransport: HookTransport {
     let argv: [String]
     let timeout: Duration
     private let slots: AsyncSemaphore
+    /// Starts the program: `posix_spawn` can block (a program on a hung mount).
+    private let spawner = BlockingQueue(label: "streamd.hook.exec")
 
     init(argv: [String], concurrency: Int, timeout: Duration) {
         label = "exec:\(argv.first ?? "")"
@@ -22,7 +24,7 @@ final class ExecTransport: HookTransport {
         input.append(UInt8(ascii: "\n"))
         let environment = Self.environment(for: notification)
         try await slots.withPermit {
-            try await ChildProcess.run(argv: argv, environment: environment, input: input, timeout: timeout)
+            try await ChildProcess.run(argv: argv, environment: environment, input: input, timeout: timeout, spawner: spawner)
         }
     }
 

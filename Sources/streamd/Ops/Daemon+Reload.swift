@@ -17,8 +17,9 @@ extension Daemon {
     /// Re-reads the configuration file (SIGHUP, `POST /v1/reload`). Pipelines the file owns and
     /// whose definition is unchanged keep running untouched (counters and all); changed ones
     /// drain and restart, removed ones drain and stop, new ones start. A file with any problem
-    /// changes nothing. Blocks until drained pipelines have stopped: call it from a thread that is
-    /// not in Swift's cooperative pool (an HTTP thread, a dispatch queue).
+    /// changes nothing. Blocks until drained pipelines have stopped (each for at most
+    /// `shutdown_timeout`): call it from a thread of its own, neither an HTTP thread nor one of
+    /// Swift's cooperative pool.
     func reload() throws(ConfigError) -> ReloadOutcome {
         guard let configPath else {
             throw ConfigError([ConfigIssue(path: "", line: nil, message: "streamd was not started from a configuration file")])
@@ -60,9 +61,10 @@ extension Daemon {
             if existing == nil { outcome.added.append(definition.name) } else { outcome.changed.append(definition.name) }
         }
         let drained = stopping
+        let timeout = new.shutdownTimeout
         Daemon.blocking {
             await withTaskGroup(of: Void.self) { group in
-                for pipeline in drained { group.addTask { await pipeline.stop() } }
+                for pipeline in drained { group.addTask { await pipeline.stop(within: timeout) } }
             }
         }
         for pipeline in starting { pipeline.start() }

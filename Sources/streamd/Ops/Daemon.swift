@@ -10,8 +10,9 @@ final class Daemon: Sendable {
     let store: PipelineStore
     /// Stage kinds registered in Swift, for pipelines defined later over the API.
     let kinds: StageKindRegistry
-    /// Serialises definition changes (PUT, DELETE), which drain the pipeline they replace. Held
-    /// only on HTTP threads, never in Swift's cooperative pool, so blocking on it is fine.
+    /// Serialises definition changes (PUT, DELETE, reload), which drain the pipelines they
+    /// replace. Held only on threads of their own (``answerOnOwnThread(_:_:)``, SIGHUP's), never
+    /// on an HTTP thread or in Swift's cooperative pool, so blocking on it is fine.
     let definitionLock = NSLock()
     /// The file `POST /v1/reload` and SIGHUP re-read (`nil`: nothing to reload from).
     let configPath: String?
@@ -129,7 +130,8 @@ final class Daemon: Sendable {
     func setPhase(_ new: Phase) { phase.withLock { $0 = new } }
 
     /// Runs `operation` to completion from a thread that is not part of Swift's cooperative pool
-    /// (a libmicrohttpd thread), for the few admin endpoints that must wait (stop drains).
+    /// and may block (``answerOnOwnThread(_:_:)``'s), for the few admin endpoints that must
+    /// wait (stop drains, for at most `shutdown_timeout`).
     static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
         let done = DispatchSemaphore(value: 0)
         let result = Locked<T?>(nil)
@@ -149,7 +151,7 @@ struct HTTPServerCounters: Sendable {
     var oversized = 0
     /// Connections closed because a request ran past `request_timeout`.
     var timedOut = 0
-    /// Requests parked waiting for pipeline room right now.
+    /// Requests parked right now: ingestion waiting for pipeline room, control requests draining.
     var suspended = 0
     /// Connections open now (compare with `max_connections`).
     var openConnections = 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StreamKit
 
 /// `streamd run --config FILE`: serve until SIGTERM or SIGINT, then drain and exit 0.
 struct RunCommand: AsyncParsableCommand {
@@ -23,6 +24,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         Self.bootstrapLogging(config.log)
         let logger = Logger(label: "streamd")
+        // A FIFO output whose reader went away, or a hook that exited without reading its input:
+        // EPIPE for the write, not SIGPIPE for the daemon.
+        signal(SIGPIPE, SIG_IGN)
         let signals = SignalWaiter([SIGTERM, SIGINT])
         let hangups = SignalWaiter([SIGHUP])
         let systemd = SystemdNotifier()
@@ -49,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
                 logger.critical("refusing the socket systemd passed: it is not a loopback address and server.auth has no tokens", metadata: [
                     "address": "\(activation.host):\(activation.port)",
                 ])
-                await daemon.registry.stopAll()
+                await daemon.registry.stopAll(within: config.shutdownTimeout)
                 throw ExitCode(2)
             }
             logger.info("serving the socket systemd passed; server.listen is not used", metadata: ["address": "\(activation.host):\(activation.port)"])
@@ -61,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             server = try HTTPServer(configuration: http) { router.handle($0) }
         } catch {
             logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
-            await daemon.registry.stopAll()
+            await daemon.registry.stopAll(within: config.shutdownTimeout)
             await daemon.finishHooks(within: .seconds(1))
             throw ExitCode(1)
         }
@@ -85,7 +89,15 @@ struct RunCommand: AsyncParsableCommand {
         systemd.notify("STOPPING=1", "STATUS=\(daemon.statusSummary())")
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: config.shutdownTimeout)
-        let drained = await Self.within(config.shutdownTimeout) { await daemon.registry.stopAll() }
+        // Each pipeline gives up at the deadline and logs what it did not deliver; the outer
+        // limit only guards against a stage that ignores cancellation.
+        let delivered = Locked(false)
+        let timeout = config.shutdownTimeout
+        let stopped = await Deadline.within(timeout + .seconds(1)) {
+            let all = await daemon.registry.stopAll(within: timeout)
+            delivered.withLock { $0 = all }
+        }
+        let drained = stopped && delivered.value
         // Draining flushed open windows, whose alerts may have queued notifications: attempt
         // them in the time left.
         await daemon.finishHooks(within: max(.zero, clock.now.duration(to: deadline)))
@@ -123,9 +135,11 @@ struct RunCommand: AsyncParsableCommand {
         while !Task.isCancelled {
             _ = await hangups.next()
             guard !Task.isCancelled, daemon.currentPhase != .draining else { return }
-            // Reloading drains pipelines and blocks: off the cooperative pool.
+            // Reloading drains pipelines and blocks: on a thread of its own, off the cooperative pool.
             let outcome: Result<ReloadOutcome, ConfigError> = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: Result { () throws(ConfigError) in try daemon.reload() }) }
+                let thread = Thread { continuation.resume(returning: Result { () throws(ConfigError) in try daemon.reload() }) }
+                thread.name = "streamd.reload"
+                thread.start()
             }
             switch outcome {
             case .success(let outcome):
@@ -136,23 +150,6 @@ struct RunCommand: AsyncParsableCommand {
             case .failure(let error):
                 logger.error("reload refused: the running configuration stays", metadata: ["problems": "\(error)"])
             }
-        }
-    }
-
-    /// Runs `operation`, giving up after `timeout`; `true` if it finished in time.
-    static func within(_ timeout: Duration, _ operation: @escaping @Sendable () async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await operation()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
         }
     }
 

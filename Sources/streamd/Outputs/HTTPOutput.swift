@@ -6,10 +6,13 @@ import Synchronization
 /// times; then the write fails and the output runner counts the batch as failed.
 ///
 /// Retrying holds back this output's queue, and through it only its own pipeline: a slow or
-/// failing receiver never stalls another pipeline.
+/// failing receiver never stalls another pipeline. Connecting and sending are URLSession's
+/// (libcurl's, with its own threads and asynchronous DNS): nothing here blocks a thread. A failed
+/// attempt makes the output not writable (`status`) until an attempt succeeds.
 final class HTTPOutput: OutputSink {
     let label: String
     let schedule: RetrySchedule
+    let status: OutputStatus?
     private let poster: HTTPPoster
     private let onRetry: @Sendable () -> Void
 
@@ -19,9 +22,11 @@ final class HTTPOutput: OutputSink {
         retries: Int = 3,
         headers: [String: String] = [:],
         initialBackoff: Duration = .milliseconds(100),
+        pipeline: String = "",
         onRetry: @escaping @Sendable () -> Void = {}
     ) {
         label = "http:\(HTTPPoster.redacted(url))"
+        status = OutputStatus(pipeline: pipeline, output: label)
         poster = HTTPPoster(url: url, timeout: timeout, headers: headers)
         schedule = RetrySchedule.exponential(initial: initialBackoff, maxDelay: .seconds(10), maxAttempts: max(0, retries) + 1)
             .jittered(0.2)
@@ -41,8 +46,10 @@ final class HTTPOutput: OutputSink {
         while true {
             do {
                 try await poster.post(body, contentType: "application/x-ndjson")
+                status?.succeeded()
                 return
             } catch {
+                if error.reason != .cancelled { status?.failed(error.description) }
                 guard error.isRetryable, let delay = schedule.delay(afterAttempt: attempt, using: &generator) else { throw error }
                 onRetry()
                 try await Task.sleep(for: delay)
@@ -56,9 +63,9 @@ final class HTTPOutput: OutputSink {
 
 extension OutputRunner {
     /// A runner for an http output whose retries are counted in the runner's `retries` counter.
-    static func http(url: String, timeout: Duration, retries: Int, headers: [String: String]) -> OutputRunner {
+    static func http(url: String, timeout: Duration, retries: Int, headers: [String: String], pipeline: String = "") -> OutputRunner {
         let counters = OutputCounters()
-        let sink = HTTPOutput(url: url, timeout: timeout, retries: retries, headers: headers) {
+        let sink = HTTPOutput(url: url, timeout: timeout, retries: retries, headers: headers, pipeline: pipeline) {
             counters.retries.add(1, ordering: .relaxed)
         }
         return OutputRunner(sink: sink, counters: counters)

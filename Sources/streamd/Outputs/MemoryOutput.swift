@@ -5,6 +5,8 @@ import StreamKit
 final class MemoryOutput: OutputSink {
     let label = "memory"
     let capacity: Int
+    /// Always writable.
+    var status: OutputStatus? { nil }
     private let ring: Locked<Deque<Event>>
 
     init(capacity: Int) {

@@ -29,7 +29,8 @@ struct RuntimeTotals: Sendable {
         let current = runners.map {
             OutputMetrics(
                 label: $0.sink.label, sent: $0.counters.sent.load(ordering: .relaxed),
-                failed: $0.counters.failed.load(ordering: .relaxed), retries: $0.counters.retries.load(ordering: .relaxed)
+                failed: $0.counters.failed.load(ordering: .relaxed), retries: $0.counters.retries.load(ordering: .relaxed),
+                writable: $0.sink.status?.writable ?? true, notWritableReason: $0.sink.status?.reason
             )
         }
         if outputs.isEmpty {
@@ -39,6 +40,8 @@ struct RuntimeTotals: Sendable {
                 outputs[index].sent += output.sent
                 outputs[index].failed += output.failed
                 outputs[index].retries += output.retries
+                outputs[index].writable = output.writable
+                outputs[index].notWritableReason = output.notWritableReason
             }
         }
     }
@@ -49,6 +52,9 @@ struct OutputMetrics: Sendable {
     var sent: Int
     var failed: Int
     var retries: Int
+    /// The latest run's state: `false` while the output is retried in the background.
+    var writable = true
+    var notWritableReason: String?
 }
 
 /// Everything `/v1/metrics` and `/metrics` report about one pipeline (SPEC §3.4).

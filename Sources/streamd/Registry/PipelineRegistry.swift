@@ -59,10 +59,13 @@ final class PipelineRegistry: Sendable {
         for pipeline in all where pipeline.definition.autostart { pipeline.start() }
     }
 
-    /// Drains every pipeline, concurrently.
-    func stopAll() async {
-        await withTaskGroup(of: Void.self) { group in
-            for pipeline in all { group.addTask { await pipeline.stop() } }
+    /// Drains every pipeline, concurrently, each for at most `timeout`; `true` if every one
+    /// delivered everything.
+    @discardableResult
+    func stopAll(within timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            for pipeline in all { group.addTask { await pipeline.stop(within: timeout) } }
+            return await group.reduce(true) { $0 && $1 }
         }
     }
 }

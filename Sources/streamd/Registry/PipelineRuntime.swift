@@ -1,4 +1,6 @@
+import Logging
 import StreamKit
+import Synchronization
 
 /// A pipeline's lifecycle state, as the API reports it.
 enum PipelineState: String, Sendable {
@@ -23,6 +25,7 @@ final class PipelineRuntime: Sendable {
     private let resources: StageResources
     private let context: EvaluationContext
     private let state = Locked(Lifecycle())
+    private static let logger = Logger(label: "streamd.pipeline")
 
     private struct Lifecycle {
         var state = PipelineState.stopped
@@ -30,11 +33,17 @@ final class PipelineRuntime: Sendable {
         /// Stage and output counters of finished runs, added to the current run's.
         var finished = RuntimeTotals()
         var lastError: String?
+        /// Set by a stop that gave up and cancelled the run: the run's last error.
+        var abandoned: String?
+        /// The current run's drain, shared by every stop that waits for it: one deadline (the
+        /// first stop's) and one report of what was not delivered, however many callers.
+        var drain: Task<Bool, Never>?
     }
 
     /// One start-to-stop run.
     private struct Run: Sendable {
         let input: Channel<Event>
+        let results: Channel<Event>
         let pipeline: Pipeline<Event, Event>
         let outputs: [OutputRunner]
         let task: Task<Void, Never>
@@ -71,27 +80,21 @@ final class PipelineRuntime: Sendable {
         state.withLock { $0.state == .running ? $0.run?.input : nil }
     }
 
-    /// Starts the pipeline if it is stopped or failed; does nothing otherwise.
+    /// Starts the pipeline if it is stopped or failed; does nothing otherwise. Never waits: each
+    /// output is opened by its own task, in the background, and retried until it opens.
     func start() {
         let definition = definition
+        let name = definition.name
         state.withLock { lifecycle in
             guard lifecycle.state == .stopped || lifecycle.state == .failed else { return }
-            lifecycle.state = .starting
-            let outputs: [OutputRunner]
-            do {
-                outputs = try definition.outputs.map { output in
-                    switch output {
-                    case .memory(let capacity): OutputRunner(sink: memory ?? MemoryOutput(capacity: capacity))
-                    case .file(let path): OutputRunner(sink: try NDJSONFileOutput(path: path))
-                    case .stdout: OutputRunner(sink: try NDJSONFileOutput(path: nil))
-                    case .http(let url, let timeout, let retries, let headers):
-                        OutputRunner.http(url: url, timeout: timeout, retries: retries, headers: headers)
-                    }
+            let outputs: [OutputRunner] = definition.outputs.map { output in
+                switch output {
+                case .memory(let capacity): OutputRunner(sink: memory ?? MemoryOutput(capacity: capacity))
+                case .file(let path): OutputRunner.file(path: path, pipeline: name)
+                case .stdout: OutputRunner.file(path: nil, pipeline: name)
+                case .http(let url, let timeout, let retries, let headers):
+                    OutputRunner.http(url: url, timeout: timeout, retries: retries, headers: headers, pipeline: name)
                 }
-            } catch {
-                lifecycle.state = .failed
-                lifecycle.lastError = "\(error)"
-                return
             }
             let input = Channel<Event>(capacity: definition.buffer)
             let results = Channel<Event>(capacity: 1024)
@@ -116,7 +119,7 @@ final class PipelineRuntime: Sendable {
                 }
                 self.finishRun(error: outcome)
             }
-            lifecycle.run = Run(input: input, pipeline: runner, outputs: outputs, task: task)
+            lifecycle.run = Run(input: input, results: results, pipeline: runner, outputs: outputs, task: task)
             lifecycle.state = .running
             lifecycle.lastError = nil
         }
@@ -127,21 +130,75 @@ final class PipelineRuntime: Sendable {
             guard let run = lifecycle.run else { return }
             lifecycle.finished.add(run.pipeline.metrics(), outputs: run.outputs)
             lifecycle.run = nil
-            lifecycle.state = error == nil ? .stopped : .failed
-            lifecycle.lastError = error
+            lifecycle.drain = nil
+            if let abandoned = lifecycle.abandoned {
+                // A stop that gave up cancelled the run: it stopped, with what it left behind.
+                lifecycle.state = .stopped
+                lifecycle.lastError = abandoned
+                lifecycle.abandoned = nil
+            } else {
+                lifecycle.state = error == nil ? .stopped : .failed
+                lifecycle.lastError = error
+            }
         }
     }
 
-    /// Stops accepting events and waits until everything accepted has left the pipeline.
-    /// Idempotent: stopping a stopped pipeline returns at once.
-    func stop() async {
-        let task = state.withLock { lifecycle -> Task<Void, Never>? in
+    /// Stops accepting events and waits until everything accepted has left the pipeline, for at
+    /// most `timeout` (`shutdown_timeout`): an output that stays unwritable cannot hold a stop,
+    /// a reload or the daemon's exit for longer. Then the run is cancelled and what it did not
+    /// deliver is logged, per output and for the stages. `true` when everything was delivered.
+    /// Idempotent: stopping a stopped pipeline returns at once; a stop while another one drains
+    /// waits for that drain (and its deadline).
+    @discardableResult
+    func stop(within timeout: Duration = DaemonConfig().shutdownTimeout) async -> Bool {
+        let drain = state.withLock { lifecycle -> Task<Bool, Never>? in
             guard let run = lifecycle.run else { return nil }
+            if let drain = lifecycle.drain { return drain }
             if lifecycle.state == .running || lifecycle.state == .starting { lifecycle.state = .draining }
             run.pipeline.stop(.drain)
-            return run.task
+            let drain = Task { await self.drain(run, within: timeout) }
+            lifecycle.drain = drain
+            return drain
         }
-        await task?.value
+        return await drain?.value ?? true
+    }
+
+    /// Waits for `run` to end, for at most `timeout`; then cancels it and logs what it left.
+    private func drain(_ run: Run, within timeout: Duration) async -> Bool {
+        let task = run.task
+        if await Deadline.within(timeout, { await task.value }) { return true }
+        let gaveUp = state.withLock { lifecycle -> Bool in
+            // The run may have ended at the deadline, delivering everything.
+            guard lifecycle.run?.task == task else { return false }
+            lifecycle.abandoned = "stopped after \(timeout.seconds.formatted)s before it drained; the log says what was not delivered"
+            return true
+        }
+        guard gaveUp else { return true }
+        run.pipeline.stop(.immediate)
+        task.cancel()
+        await task.value
+        logUndelivered(run, after: timeout)
+        return false
+    }
+
+    /// After a stop that gave up: the events each output did not write and those still in the
+    /// stages (they never reached the outputs).
+    private func logUndelivered(_ run: Run, after timeout: Duration) {
+        let name = definition.name
+        for output in run.outputs {
+            let count = output.counters.undelivered.load(ordering: .relaxed)
+            guard count > 0 else { continue }
+            let reason = output.sink.status?.reason.map { "not writable: \($0)" } ?? "still writing"
+            Self.logger.error("output \(output.sink.label) did not deliver \(count) \(count == 1 ? "event" : "events"): the stop gave up after \(timeout.seconds.formatted)s (\(reason))", metadata: [
+                "pipeline": "\(name)", "output": "\(output.sink.label)", "undelivered": "\(count)",
+            ])
+        }
+        let inside = run.input.count + run.pipeline.metrics().inFlight + run.results.count
+        if inside > 0 {
+            Self.logger.error("pipeline \(name) dropped \(inside) \(inside == 1 ? "event" : "events") still in its stages: the stop gave up after \(timeout.seconds.formatted)s", metadata: [
+                "pipeline": "\(name)", "undelivered": "\(inside)",
+            ])
+        }
     }
 
     /// Metrics of this pipeline: finished runs plus the current one.
