@@ -46,9 +46,12 @@ public struct AlertHookStats: Sendable, Equatable, Codable {
 /// queue and its own workers; ``notify(_:hooks:)`` never waits, a full queue drops the
 /// notification and counts it. Attempts time out, failures are retried with backoff and jitter.
 ///
+/// Every wait — an attempt's timeout, the delay before a retry, ``finish(within:)``'s deadline —
+/// is on `clock` (the continuous clock by default), so tests drive them with a manual clock.
+///
 /// ```swift
 /// let dispatcher = AlertDispatcher<Payload, ContinuousClock>(
-///     hooks: [AlertHook(name: "ops", timeout: .seconds(2)) { try await post($0) }], clock: ContinuousClock())
+///     hooks: [AlertHook(name: "ops", timeout: .seconds(2)) { try await post($0) }])
 /// async let running: Void = dispatcher.run()
 /// dispatcher.notify(payload, hooks: ["ops"])
 /// await dispatcher.finish(within: .seconds(5))   // at shutdown, then: await running
@@ -61,18 +64,18 @@ public final class AlertDispatcher<Notification: Sendable, C: Clock>: Sendable w
 
         func add(_ counter: Counter, _ amount: Int = 1) { counters.add(amount, at: counter.rawValue) }
         func load(_ counter: Counter) -> Int { counters.load(counter.rawValue) }
-        var inFlight: Bool { load(.busy) > 0 }
     }
 
     private enum Counter: Int, CaseIterable {
-        /// `busy`: notifications accepted and not yet finished (queued, handed to a worker, or
-        /// being attempted).
-        case delivered, failed, retries, dropped, busy
+        case delivered, failed, retries, dropped
     }
 
     private let lanes: [String: Lane]
     private let order: [String]
     private let clock: C
+    /// Notifications accepted and not yet finished, over all hooks: queued, handed to a worker,
+    /// or being attempted.
+    private let pending = PendingWork()
     private let stopping = Atomic<Bool>(false)
     /// Closed at the end of ``finish(within:)``: ``run()`` then cancels what is still in flight.
     private let abandoned = Channel<Void>(capacity: 1)
@@ -99,9 +102,9 @@ public final class AlertDispatcher<Notification: Sendable, C: Clock>: Sendable w
         for name in names {
             guard let lane = lanes[name] else { continue }
             // Counted before a waiting worker can take it, so `finish` never misses it.
-            lane.add(.busy)
+            pending.begin()
             if lane.queue.trySend(notification) != .enqueued {
-                lane.add(.busy, -1)
+                pending.end()
                 lane.add(.dropped)
             }
         }
@@ -129,14 +132,18 @@ public final class AlertDispatcher<Notification: Sendable, C: Clock>: Sendable w
         }
     }
 
-    /// Stops taking notifications and lets the queued ones be attempted for up to `deadline`;
-    /// what is still queued or in flight after it is abandoned and counted as failed. Returns
-    /// when ``run()`` may end; the caller then awaits it.
+    /// Stops taking notifications and lets the queued ones be attempted for up to `deadline`
+    /// (on the dispatcher's clock); what is still queued or in flight after it is abandoned and
+    /// counted as failed. Returns as soon as nothing is left, or at the deadline, when ``run()``
+    /// may end; the caller then awaits it.
     public func finish(within deadline: Duration) async {
         for lane in lanes.values { lane.queue.close() }
-        let start = clock.now
-        while lanes.values.contains(where: { $0.queue.count > 0 || $0.inFlight }), start.duration(to: clock.now) < deadline {
-            try? await clock.sleep(until: clock.now.advanced(by: .milliseconds(10)), tolerance: nil)
+        let end = clock.now.advanced(by: deadline)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.pending.waitUntilIdle() }
+            group.addTask { try? await self.clock.sleep(until: end, tolerance: nil) }
+            await group.next()
+            group.cancelAll()
         }
         stopping.store(true, ordering: .relaxed)
         abandoned.close()
@@ -154,7 +161,7 @@ public final class AlertDispatcher<Notification: Sendable, C: Clock>: Sendable w
     private func work(_ lane: Lane) async {
         var generator = SystemRandomNumberGenerator()
         while let notification = try? await lane.queue.receive() {
-            defer { lane.add(.busy, -1) }
+            defer { pending.end() }
             var attempt = 1
             while true {
                 if stopping.load(ordering: .relaxed) {
@@ -198,5 +205,16 @@ public final class AlertDispatcher<Notification: Sendable, C: Clock>: Sendable w
             group.cancelAll()
             return first ?? false
         }
+    }
+}
+
+extension AlertDispatcher where C == ContinuousClock {
+    /// A dispatcher whose timeouts, retry delays and `finish` deadline are on the continuous clock.
+    public convenience init(
+        hooks: [AlertHook<Notification>],
+        queueCapacity: Int = 1024,
+        onOutcome: (@Sendable (_ notification: Notification, _ hook: String, _ delivered: Bool) -> Void)? = nil
+    ) {
+        self.init(hooks: hooks, queueCapacity: queueCapacity, clock: ContinuousClock(), onOutcome: onOutcome)
     }
 }

@@ -103,12 +103,17 @@ extension DataStream {
 
     /// Emits an element only once `interval` has passed without a newer one; the last element is
     /// emitted when upstream ends.
+    ///
+    /// The quiet period is judged on `clock` when the next element is handled: if its deadline
+    /// has passed by then (the timer woke late, or lost the race to the element), the pending
+    /// element is emitted before the newer one takes its place, not dropped.
     public func debounce<C: Clock>(for interval: C.Duration, clock: C) -> DataStream {
         DataStream { emit in
             var pending: Element?
             var deadline: C.Instant?
             try await self.runTimed(clock: clock, deadline: { deadline }) { element in
                 if let element {
+                    if let ready = pending, let due = deadline, due <= clock.now { try await emit(ready) }
                     pending = element
                     deadline = clock.now.advanced(by: interval)
                 } else if let ready = pending {
