@@ -294,9 +294,10 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: HTTPPostError.self) { try await hook.makeTransport().deliver(sampleNotification()) }
-        // Far below URLSession's own 60 s default (the reason below names our 300 ms), with room
-        // for a loaded machine.
-        #expect(clock.now - start < .seconds(10))
+        // What matters is that our timeout, not URLSession's 60 s default, ended it: the bound
+        // only needs to stay below 60 s, and leaves room for the thread sanitizer's slowdown
+        // (15 s seen) on a loaded machine.
+        #expect(clock.now - start < .seconds(45))
         #expect(error?.reason == .timedOut(.milliseconds(300)))
         #expect(error?.isRetryable == true)
     }
