@@ -188,7 +188,8 @@ func receiveSoon<T: Sendable>(_ channel: Channel<T>, within limit: Duration = .s
             // (The timer may wake early, at 1003, for the entry the first element's session left
             // behind when the second one extended it; it finds nothing due and sleeps again.)
             manual.advance(by: .milliseconds(3_750))
-            await eventually("the stage to wait on the clock again") { manual.sleeperCount == 1 }
+            // Asleep again until exactly 1004 (awaited on the clock itself, not on real time).
+            await manual.waitForSleeper(until: manual.now.advanced(by: .milliseconds(250)))
             #expect(output.tryReceive() == .empty && stage.window.openWindows().count == 1)
             manual.advance(by: .milliseconds(250))
             let result = try #require(try await receiveSoon(output))
