@@ -9,17 +9,24 @@ DEBIAN_PACKAGES := libmicrohttpd-dev zlib1g-dev
 # What only `make bench` needs (HTTP benchmarks P5/P6: load generator, metrics polling; cc is
 # already there for the Swift toolchain); installed the same way, by `bench-setup`.
 BENCH_PACKAGES := wrk curl jq
-# What only `make test` adds: systemd-analyze, to verify the unit `make install` installs.
-TEST_PACKAGES := systemd
+# What only `make test` adds: systemd-analyze, to verify the unit `make install` installs, and
+# promtool (Debian ships it only in `prometheus`), which an end-to-end test runs on `/metrics`.
+# Installed without recommended packages (prometheus would pull in node-exporter); the package's
+# own service is not started where no init system runs (invoke-rc.d then blocks it).
+TEST_PACKAGES := systemd prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Extra `apt-get install` options for setup's mechanism.
+APT_OPTIONS ?=
 
-# Checks the toolchain and installs the missing Debian packages.
+# Checks the toolchain and installs the missing Debian packages (a removed package whose
+# configuration files remain counts as missing), never asking: `env` passes DEBIAN_FRONTEND
+# through sudo, which would otherwise reset it.
 setup: ## check the Swift toolchain, install missing Debian build packages
 	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 toolchain not found on PATH (https://swift.org/install)"; exit 1; }
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f '$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_OPTIONS) $$missing >/dev/null; \
 	fi
 
 build: setup ## debug build of everything
@@ -74,7 +81,7 @@ bench: setup bench-setup ## performance benchmarks, release mode (BENCH="P1 P5")
 
 # setup's mechanism with the test-only packages.
 test-setup: ## install the Debian packages only the tests need
-	@$(MAKE) --no-print-directory setup DEBIAN_PACKAGES="$(TEST_PACKAGES)"
+	@$(MAKE) --no-print-directory setup DEBIAN_PACKAGES="$(TEST_PACKAGES)" APT_OPTIONS=--no-install-recommends
 
 # setup's mechanism with the benchmark-only packages.
 bench-setup: ## install the Debian packages only the benchmarks need
