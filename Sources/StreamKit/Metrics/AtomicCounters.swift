@@ -36,4 +36,17 @@ final class AtomicCounters: @unchecked Sendable {
     func max(_ value: Int, at index: Int) {
         if value > storage[index].load(ordering: .relaxed) { storage[index].max(value, ordering: .relaxed) }
     }
+
+    /// ``add(_:at:)`` for a counter only one task ever writes: a relaxed load and store instead of
+    /// a read-modify-write (no locked instruction; readers still see whole values).
+    @inlinable
+    func addExclusive(_ amount: Int, at index: Int) {
+        storage[index].store(storage[index].load(ordering: .relaxed) &+ amount, ordering: .relaxed)
+    }
+
+    /// ``max(_:at:)`` for a counter only one task ever writes.
+    @inlinable
+    func maxExclusive(_ value: Int, at index: Int) {
+        if value > storage[index].load(ordering: .relaxed) { storage[index].store(value, ordering: .relaxed) }
+    }
 }

@@ -32,6 +32,8 @@ public struct StageMetricsSnapshot: Codable, Sendable, Equatable {
     public var rate1m: Double
     /// Per-element processing time, in milliseconds.
     public var latencyMs: Latency
+    /// The same times counted at fixed bounds, with their sum (for histogram exporters).
+    public var latencyBuckets: LatencyBuckets
     /// Total time workers spent waiting for room downstream, in milliseconds.
     public var backpressureMs: Double
     /// Workers alive right now (0 after the pipeline finished).
@@ -45,6 +47,7 @@ public struct StageMetricsSnapshot: Codable, Sendable, Equatable {
         case rate1s = "rate_1s"
         case rate1m = "rate_1m"
         case latencyMs = "latency_ms"
+        case latencyBuckets = "latency_buckets"
         case backpressureMs = "backpressure_ms"
         case liveWorkers = "live_workers"
     }

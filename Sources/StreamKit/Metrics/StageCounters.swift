@@ -12,9 +12,10 @@ final class WorkerCounters: Sendable {
     }
 
     @usableFromInline let values = AtomicCounters(count: Counter.allCases.count)
-    @usableFromInline let latency = LatencyHistogram()
+    @usableFromInline let latency: LatencyHistogram
 
-    @usableFromInline init() {}
+    /// `exclusive`: only one task ever records latencies here (an unordered worker's own set).
+    @usableFromInline init(exclusive: Bool = false) { latency = LatencyHistogram(exclusive: exclusive) }
 
     @inlinable
     func add(_ counter: Counter, _ amount: Int) {
@@ -39,16 +40,17 @@ public final class StageMetrics: Sendable {
     /// Whether elements end up `aggregated` into results rather than emitted one for one.
     let aggregating: Bool
 
-    /// `counterSets` is the number of independently written counter sets (one per unordered worker).
+    /// `counterSets` is the number of independently written counter sets (one per unordered worker);
+    /// `exclusiveSets` says that each is written by one task only (not so for ordered workers).
     @usableFromInline
     init(
-        name: String, workers: Int, counterSets: Int, aggregating: Bool = false,
+        name: String, workers: Int, counterSets: Int, exclusiveSets: Bool = false, aggregating: Bool = false,
         queue: @escaping @Sendable () -> (depth: Int, capacity: Int?)
     ) {
         self.name = name
         self.aggregating = aggregating
         self.workers = workers
-        self.counters = (0..<counterSets).map { _ in WorkerCounters() }
+        self.counters = (0..<counterSets).map { _ in WorkerCounters(exclusive: exclusiveSets) }
         self.queue = queue
     }
 
@@ -72,7 +74,11 @@ public final class StageMetrics: Sendable {
         let received = sum(.received)
         var buckets = [Int](repeating: 0, count: LatencyHistogram.bucketCount)
         var maximum = 0
-        for worker in counters { worker.latency.accumulate(into: &buckets, maximum: &maximum) }
+        var latencyBuckets = LatencyBuckets()
+        for worker in counters {
+            worker.latency.accumulate(into: &buckets, maximum: &maximum)
+            latencyBuckets.add(worker.latency.buckets())
+        }
         let q = LatencyHistogram.quantiles([0.5, 0.9, 0.99], counts: buckets, maximum: maximum)
         let (depth, capacity) = queue()
         let (rate1s, rate1m) = rates.withLock { ($0.rate(over: 1), $0.rate(over: 60)) }
@@ -90,6 +96,7 @@ public final class StageMetrics: Sendable {
             rate1s: rate1s,
             rate1m: rate1m,
             latencyMs: .init(p50: q[0] / 1e6, p90: q[1] / 1e6, p99: q[2] / 1e6, max: Double(maximum) / 1e6),
+            latencyBuckets: latencyBuckets,
             backpressureMs: Double(sum(.backpressureNanoseconds)) / 1e6,
             liveWorkers: liveWorkers.load(ordering: .relaxed)
         )

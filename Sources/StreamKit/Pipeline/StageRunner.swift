@@ -51,7 +51,8 @@ struct StageRunner<Input: Sendable, Output: Sendable>: Sendable {
         self.input = input
         self.output = output
         let workerCount = stage.ordered ? 1 : stage.workers
-        self.metrics = StageMetrics(name: name, workers: stage.workers, counterSets: workerCount) {
+        // Ordered workers share one counter set; an unordered worker has its own.
+        self.metrics = StageMetrics(name: name, workers: stage.workers, counterSets: workerCount, exclusiveSets: !stage.ordered) {
             (input.count, input.capacity)
         }
     }

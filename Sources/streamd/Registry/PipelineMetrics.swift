@@ -23,6 +23,7 @@ struct RuntimeTotals: Sendable {
                 stages[index].rate1s = stage.rate1s
                 stages[index].rate1m = stage.rate1m
                 stages[index].latencyMs = stage.latencyMs
+                stages[index].latencyBuckets.add(stage.latencyBuckets)
                 stages[index].liveWorkers = stage.liveWorkers
             }
         }
