@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ struct chttp_server {
     chttp_config config;
     uint16_t port;
     atomic_uint_fast64_t oversized;
+    /// Requests libmicrohttpd refused itself (see on_libmicrohttpd_message).
+    atomic_uint_fast64_t malformed;
     atomic_uint_fast64_t pending;
     atomic_uint_fast64_t timed_out;
     atomic_uint_fast64_t open_connections;
@@ -76,7 +79,8 @@ typedef struct request_state {
     uint8_t *body;
     size_t length;
     size_t capacity;
-    /// 1: over the body limit (answered 413); 2: ambiguous framing (answered 400).
+    /// 1: over the body limit (answered 413); 2: answered from the headers alone (400, 414, 431,
+    /// 501), the body unread.
     int too_large;
     /// Set while the request is suspended or answered late.
     chttp_pending *pending;
@@ -123,6 +127,16 @@ static enum MHD_Result queue(struct MHD_Connection *connection, const chttp_resp
     MHD_destroy_response(response);
     return result;
 }
+
+static const char headers_too_large_body[] =
+    "{\"error\":{\"code\":\"headers_too_large\",\"message\":\"request line and headers exceed server.max_header_bytes\"}}";
+
+static const char uri_too_long_body[] =
+    "{\"error\":{\"code\":\"uri_too_long\",\"message\":\"the request line exceeds server.max_header_bytes\"}}";
+
+static const char unsupported_coding_body[] =
+    "{\"error\":{\"code\":\"unsupported_transfer_encoding\",\"message\":\"only Transfer-Encoding: chunked is "
+    "supported (use Content-Encoding: gzip for compressed bodies)\"}}";
 
 static const char ambiguous_body[] =
     "{\"error\":{\"code\":\"ambiguous_framing\",\"message\":\"conflicting Content-Length headers, or Content-Length "
@@ -172,6 +186,31 @@ static enum MHD_Result answer_json(struct MHD_Connection *connection, unsigned s
     return queue(connection, &response);
 }
 
+static enum MHD_Result sum_header_lines(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;  // "key: value\r\n"
+    return MHD_YES;
+}
+
+/// The request line and headers over `server.max_header_bytes`: 414 when the request line alone
+/// is, else 431, or 0. libmicrohttpd gets twice the limit as connection memory (chttp_start), so
+/// it reaches the handler with every block up to about twice the limit and the answer is ours.
+static unsigned header_limit_status(struct MHD_Connection *connection, size_t limit) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (!info || info->header_size <= limit) return 0;
+    size_t header_lines = 2;  // the blank line that ends the block
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, sum_header_lines, &header_lines);
+    size_t request_line = info->header_size > header_lines ? info->header_size - header_lines : 0;
+    return request_line > limit ? 414 : 431;
+}
+
+/// A Transfer-Encoding other than chunked, which libmicrohttpd would read as "until the client
+/// closes": 501, as RFC 9112 section 6.1 asks of a server that does not know the coding.
+static int has_unsupported_coding(struct MHD_Connection *connection) {
+    const char *coding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return coding && strcasecmp(coding, "chunked") != 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls) {
@@ -185,9 +224,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         state = calloc(1, sizeof *state);
         if (!state) return MHD_NO;
         *con_cls = state;
+        unsigned header_status = header_limit_status(connection, server->config.max_header_bytes);
+        if (header_status) {
+            state->too_large = 2;
+            atomic_fetch_add(&server->oversized, 1);
+            return answer_json(connection, header_status, header_status == 414 ? uri_too_long_body : headers_too_large_body, 1);
+        }
         if (is_ambiguous(connection)) {
             state->too_large = 2;
             return answer_json(connection, 400, ambiguous_body, 1);
+        }
+        if (has_unsupported_coding(connection)) {
+            state->too_large = 2;
+            return answer_json(connection, 501, unsupported_coding_body, 1);
         }
         const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > server->config.max_body_bytes) {
@@ -239,7 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         free_response(answer);
         return result;
     }
-    if (state->too_large == 2) return MHD_YES;  // already answered: ambiguous framing
+    if (state->too_large == 2) return MHD_YES;  // already answered from the headers
     if (state->too_large) return answer_json(connection, 413, too_large_body, 0);
     chttp_request request = {
         .method = method,
@@ -421,6 +470,16 @@ static size_t unescape(void *cls, struct MHD_Connection *connection, char *text)
     return (size_t)(write - text);
 }
 
+/// libmicrohttpd's log, enabled only to count the requests it refuses itself with its own HTML
+/// page (a malformed request line or header, an unsupported HTTP version, a request beyond the
+/// connection's memory): it offers no way to answer those in JSON. Nothing is printed: a client
+/// could otherwise fill the log.
+static void on_libmicrohttpd_message(void *cls, const char *format, va_list arguments) {
+    (void)arguments;
+    static const char refused[] = "Error processing request (HTTP response code is ";
+    if (strncmp(format, refused, sizeof refused - 1) == 0) atomic_fetch_add(&((chttp_server *)cls)->malformed, 1);
+}
+
 chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_length) {
     chttp_server *server = calloc(1, sizeof *server);
     if (!server) {
@@ -429,6 +488,7 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     }
     server->config = *config;
     atomic_init(&server->oversized, 0);
+    atomic_init(&server->malformed, 0);
     atomic_init(&server->pending, 0);
     atomic_init(&server->timed_out, 0);
     atomic_init(&server->open_connections, 0);
@@ -439,7 +499,8 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
     memset(&address, 0, sizeof address);
     // poll, not epoll: 0.9.75's epoll loop stalls at exactly 128 ready connections. ITC lets
     // chttp_quiesce wake the pool threads.
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
     struct sockaddr_in *ipv4 = (struct sockaddr_in *)&address;
     struct sockaddr_in6 *ipv6 = (struct sockaddr_in6 *)&address;
     // Where to listen: an inherited socket (systemd socket activation), or the address.
@@ -474,7 +535,11 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, config->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout_seconds ? config->connection_timeout_seconds : 30,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, config->connection_memory_limit ? config->connection_memory_limit : 32 * 1024,
+        // Twice the header limit: the handler then sees every block up to about twice the limit
+        // and refuses it in JSON (header_limit_status); libmicrohttpd also keeps its header
+        // records and read buffer here. Pages are only committed as data arrives.
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, 2 * (config->max_header_bytes ? config->max_header_bytes : 16 * 1024),
+        MHD_OPTION_EXTERNAL_LOGGER, on_libmicrohttpd_message, server,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
@@ -510,6 +575,10 @@ uint16_t chttp_port(const chttp_server *server) { return server->port; }
 
 uint64_t chttp_oversized_requests(const chttp_server *server) {
     return atomic_load(&((chttp_server *)server)->oversized);
+}
+
+uint64_t chttp_malformed_requests(const chttp_server *server) {
+    return atomic_load(&((chttp_server *)server)->malformed);
 }
 
 void chttp_quiesce(chttp_server *server) {

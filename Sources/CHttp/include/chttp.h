@@ -84,8 +84,9 @@ typedef struct chttp_config {
     unsigned request_timeout_seconds;
     /// Larger bodies get 413 without being read (by Content-Length, or as they stream in).
     size_t max_body_bytes;
-    /// Per-connection memory for headers and read buffer; larger headers get 431 from MHD.
-    size_t connection_memory_limit;
+    /// The request line and headers together; a larger block gets 431 (414 when the request line
+    /// alone is larger), in JSON up to about twice this, from libmicrohttpd's own page beyond.
+    size_t max_header_bytes;
     chttp_handler handler;
     void *context;
 } chttp_config;
@@ -96,8 +97,14 @@ chttp_server *chttp_start(const chttp_config *config, char *error, size_t error_
 /// The bound port (useful after asking for port 0).
 uint16_t chttp_port(const chttp_server *server);
 
-/// Counters kept by the bridge: requests refused for size before reaching the handler.
+/// Counters kept by the bridge: requests refused for size before reaching the handler (413 body,
+/// 414/431 request line and headers).
 uint64_t chttp_oversized_requests(const chttp_server *server);
+
+/// Requests libmicrohttpd refused itself, with its own HTML page (malformed request line or
+/// header, bad Content-Length or chunk framing, unsupported HTTP version, a header block beyond
+/// the connection's memory).
+uint64_t chttp_malformed_requests(const chttp_server *server);
 
 /// Connections open now (at `max_connections`, new ones wait in the kernel's backlog).
 uint64_t chttp_open_connections(const chttp_server *server);

@@ -104,7 +104,8 @@ extension Daemon {
         return .json(200, [
             "version": .string(StreamdVersion.current),
             "http": [
-                "requests_oversized": MetricsJSON.number(http.oversized), "requests_timed_out": MetricsJSON.number(http.timedOut),
+                "requests_oversized": MetricsJSON.number(http.oversized),
+                "requests_malformed": MetricsJSON.number(http.malformed), "requests_timed_out": MetricsJSON.number(http.timedOut),
                 "requests_waiting": MetricsJSON.number(http.suspended),
                 "connections_open": MetricsJSON.number(http.openConnections),
                 "max_connections": MetricsJSON.number(config.server.maxConnections),

@@ -176,7 +176,8 @@ extension Daemon {
 
     private func http(into out: inout PrometheusText) {
         let http = httpCounters
-        out.counter("http_requests_oversized_total", "Requests refused with 413 before their body was read.", [], http.oversized)
+        out.counter("http_requests_oversized_total", "Requests refused for size (413 body, 414/431 request line and headers) before their body was read.", [], http.oversized)
+        out.counter("http_requests_malformed_total", "Requests libmicrohttpd refused itself (malformed framing, unsupported HTTP version), with its own HTML page.", [], http.malformed)
         out.counter("http_requests_timed_out_total", "Connections closed because a request ran past request_timeout.", [], http.timedOut)
         out.gauge("http_requests_waiting", "Requests parked waiting for pipeline room or a drain.", [], http.suspended)
         out.gauge("http_connections_open", "Connections open now.", [], http.openConnections)

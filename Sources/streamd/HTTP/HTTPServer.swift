@@ -19,8 +19,8 @@ final class HTTPServer: Sendable {
         /// Longest a request may take, however it trickles in (0: no limit).
         var requestTimeoutSeconds = 60
         var maxBodyBytes = 8 * 1024 * 1024
-        /// Headers and read buffer per connection; larger headers get 431.
-        var connectionMemoryLimit = 64 * 1024
+        /// Request line and headers; a larger block gets 431 (414 for the request line alone).
+        var maxHeaderBytes = 64 * 1024
         /// A listening socket to serve instead of binding `address` and `port` (socket activation).
         var listenDescriptor: Int32?
     }
@@ -47,7 +47,7 @@ final class HTTPServer: Sendable {
         config.connection_timeout_seconds = UInt32(clamping: max(1, configuration.connectionTimeoutSeconds))
         config.request_timeout_seconds = UInt32(clamping: max(0, configuration.requestTimeoutSeconds))
         config.max_body_bytes = configuration.maxBodyBytes
-        config.connection_memory_limit = configuration.connectionMemoryLimit
+        config.max_header_bytes = configuration.maxHeaderBytes
         config.handler = HTTPServerCallback.handle
         config.context = context.toOpaque()
         var error = [CChar](repeating: 0, count: 256)
@@ -64,8 +64,10 @@ final class HTTPServer: Sendable {
         self.port = Int(chttp_port(started))
     }
 
-    /// Requests refused by the bridge because their body was over the limit (413).
+    /// Requests refused by the bridge for size: body (413), request line and headers (414, 431).
     var oversizedRequests: Int { Int(chttp_oversized_requests(server)) }
+    /// Requests libmicrohttpd refused itself, with its own HTML page.
+    var malformedRequests: Int { Int(chttp_malformed_requests(server)) }
     /// Connections closed because a request ran past the request timeout.
     var timedOutRequests: Int { Int(chttp_timed_out_requests(server)) }
     var openConnections: Int { Int(chttp_open_connections(server)) }

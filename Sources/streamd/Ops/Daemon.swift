@@ -44,7 +44,7 @@ final class Daemon: Sendable {
         serverCounters.withLock {
             $0 = {
                 HTTPServerCounters(
-                    oversized: server.oversizedRequests, timedOut: server.timedOutRequests, suspended: server.pendingRequests,
+                    oversized: server.oversizedRequests, malformed: server.malformedRequests, timedOut: server.timedOutRequests, suspended: server.pendingRequests,
                     openConnections: server.openConnections)
             }
         }
@@ -147,8 +147,12 @@ final class Daemon: Sendable {
 
 /// What the HTTP server counts itself: requests its limits stopped before any handler saw them.
 struct HTTPServerCounters: Sendable {
-    /// Bodies over `max_body_bytes` (413 before reading them).
+    /// Bodies over `max_body_bytes` (413 before reading them), request lines and headers over
+    /// `max_header_bytes` (414, 431).
     var oversized = 0
+    /// Requests libmicrohttpd refused itself with its own page (malformed framing, unsupported
+    /// HTTP version).
+    var malformed = 0
     /// Connections closed because a request ran past `request_timeout`.
     var timedOut = 0
     /// Requests parked right now: ingestion waiting for pipeline room, control requests draining.

@@ -169,7 +169,7 @@ extension ServerConfig {
         configuration.maxConnections = maxConnections
         configuration.connectionTimeoutSeconds = connectionTimeoutSeconds
         configuration.requestTimeoutSeconds = requestTimeoutSeconds
-        configuration.connectionMemoryLimit = maxHeaderBytes
+        configuration.maxHeaderBytes = maxHeaderBytes
         configuration.maxBodyBytes = maxBodyBytes
         return configuration
     }
