@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .library(name: "StreamKit", targets: ["StreamKit"]),
         .library(name: "StreamKitTesting", targets: ["StreamKitTesting"]),
+        .library(name: "StreamdCore", targets: ["StreamdCore"]),
+        .library(name: "StreamdHTTP", targets: ["StreamdHTTP"]),
         .executable(name: "streamkit-examples", targets: ["streamkit-examples"]),
         .executable(name: "streamd", targets: ["streamd"]),
     ],
@@ -44,15 +46,34 @@ let package = Package(
         ),
         // The only place that knows libmicrohttpd (Debian: libmicrohttpd-dev) and zlib (zlib1g-dev).
         .target(name: "CHttp", linkerSettings: [.linkedLibrary("microhttpd"), .linkedLibrary("z")]),
+        // The daemon's domain: events and JSON, expressions, configuration, stages, outputs,
+        // hooks, the pipeline registry and runtime. Knows neither HTTP nor the command line.
+        .target(
+            name: "StreamdCore",
+            dependencies: [
+                "StreamKit",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP server (over CHttp), the router and the API's handlers.
+        .target(
+            name: "StreamdHTTP",
+            dependencies: ["StreamdCore", "StreamKit", "CHttp", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The command line and the wiring of the daemon's parts.
         .executableTarget(
             name: "streamd",
             dependencies: [
+                "StreamdCore",
+                "StreamdHTTP",
                 "StreamKit",
-                "CHttp",
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -63,14 +84,14 @@ let package = Package(
             name: "StreamdTests",
             dependencies: [
                 "StreamKitTesting",
-                "streamd", "TestHTTPListener", .product(name: "OrderedCollections", package: "swift-collections"),
+                "StreamdCore", "StreamdHTTP", "TestHTTPListener", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),
         // Black-box tests of the real binary over HTTP (built by `swift test` as a product).
-        // (streamd is linked only to check webhook signatures with its HMAC, itself tested
+        // (StreamdCore is linked only to check webhook signatures with its HMAC, itself tested
         // against the RFC 4231 vectors.)
-        .testTarget(name: "EndToEndTests", dependencies: ["TestHTTPListener", "streamd"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestHTTPListener", "StreamdCore", "streamd"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamKitTests",
             dependencies: ["StreamKit", "StreamKitTesting", "StreamKitExamples"],

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// As streamd's defaults (Sources/streamd/HTTP/HTTPServer.swift, Sources/CHttp/chttp.c).
+// As streamd's defaults (Sources/StreamdHTTP/Server/HTTPServer.swift, Sources/CHttp/chttp.c).
 enum { THREADS = 2, MAX_CONNECTIONS = 1024, TIMEOUT_SECONDS = 30, MEMORY_LIMIT = 64 * 1024 };
 static const size_t max_body_bytes = 8 * 1024 * 1024;
 

@@ -2,7 +2,8 @@ import Foundation
 import TestHTTPListener
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Windows and alerts on the real binary: metrics posted over HTTP, results read back, alerts
 /// delivered to a real webhook listener, an exec hook and the log; partial windows at SIGTERM.

@@ -3,7 +3,8 @@ import Foundation
 import StreamKit
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Blocking calls on a queue of their own: the caller can stop waiting, and whatever the call
 /// produced afterwards is handed to `abandoned`.

@@ -2,7 +2,8 @@ import Foundation
 import StreamKit
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 #if canImport(Glibc)
 import Glibc

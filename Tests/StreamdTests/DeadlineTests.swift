@@ -2,7 +2,8 @@ import Dispatch
 import StreamKit
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// `Deadline.within` really stops waiting at the deadline, even for work that ignores
 /// cancellation (which a task group would wait for).

@@ -2,7 +2,8 @@ import OrderedCollections
 import Synchronization
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Evaluation: every operator and function, missing fields, type errors with their messages,
 /// short-circuiting, and the SPEC's sample expressions.

@@ -1,7 +1,8 @@
 import OrderedCollections
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Parsing and compiling: precedence, the canonical tree form, error columns, and robustness
 /// against arbitrary text.

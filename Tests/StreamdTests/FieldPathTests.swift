@@ -1,7 +1,8 @@
 import OrderedCollections
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// `FieldPath`: parsing, reading like the expression language, and the write rules of the
 /// `set`/`remove`/`rename` stages.

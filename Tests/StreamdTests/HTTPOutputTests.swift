@@ -5,7 +5,8 @@ import Synchronization
 import TestHTTPListener
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 @Suite struct HTTPOutputTests {
     static let events: [Event] = [["a": 1], ["b": "x", "c": [true, nil]]]

@@ -3,7 +3,8 @@ import Synchronization
 import TestHTTPListener
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,8 @@
 import OrderedCollections
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Ingestion bodies (SPEC §3.3): one object, an array of objects, or NDJSON; malformed parts are
 /// reported with the index the client can find them by.

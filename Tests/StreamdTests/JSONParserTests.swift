@@ -1,7 +1,8 @@
 import OrderedCollections
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// The strict JSON parser: every value kind, escapes and Unicode, numbers (checked against the
 /// standard library's correctly rounded conversion), error messages and positions, the depth

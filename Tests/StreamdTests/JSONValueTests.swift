@@ -1,4 +1,5 @@
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 import OrderedCollections
 import Testing
 

@@ -1,7 +1,8 @@
 import OrderedCollections
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Compact JSON output: number and string formatting, and the round trip parse(write(x)) == x
 /// over seeded random values.

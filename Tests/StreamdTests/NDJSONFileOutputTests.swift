@@ -4,7 +4,8 @@ import StreamKit
 import StreamKitTesting
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 #if canImport(Glibc)
 import Glibc

@@ -2,7 +2,8 @@ import StreamKit
 import StreamKitTesting
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// The backoff and the once-per-outage reporting of an output that cannot be written, as a
 /// plain value: no clock, no thread.

@@ -2,7 +2,8 @@ import StreamKit
 import StreamKitTesting
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// `OutputStatus.retry`: attempts repeated after the backoff on a manual clock, stalls reported,
 /// one report per outage. Time moves only when the test says so.

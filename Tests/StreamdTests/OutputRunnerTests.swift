@@ -4,7 +4,8 @@ import StreamKitTesting
 import Synchronization
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// The output runner with an output that cannot be opened or written: a drain with nothing
 /// queued does not wait for it, and a run cancelled by a stop that gave up counts every event it

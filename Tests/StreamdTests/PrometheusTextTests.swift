@@ -1,7 +1,8 @@
 @testable import StreamKit
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// The exposition writer behind `GET /metrics`: family grouping, escaping, number spellings and
 /// the histogram layout (the end-to-end test runs promtool on the real output).

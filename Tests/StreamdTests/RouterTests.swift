@@ -1,7 +1,8 @@
 import OrderedCollections
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// `Router`: literal and `{parameter}` segments, the JSON 404/405 error shape (SPEC §3.3), HEAD
 /// served by GET routes, slash handling, and that paths are taken as libmicrohttpd decoded them.

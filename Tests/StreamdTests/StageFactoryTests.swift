@@ -3,7 +3,8 @@ import StreamKit
 import Synchronization
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// 2021-10-18T14:38:10Z in epoch seconds.
 private let epoch = 1_634_567_890.0
@@ -83,7 +84,7 @@ private let timestampCases: [(JSONValue, Double)] = [
         try await run(stage(kind, context: context), events)
     }
 
-    static func expression(_ source: String) throws -> streamd.Expression { try Expression(source) }
+    static func expression(_ source: String) throws -> StreamdCore.Expression { try Expression(source) }
     static func path(_ source: String) throws -> FieldPath { try FieldPath(source) }
 
     // MARK: - Stage settings

@@ -1,6 +1,7 @@
 import OrderedCollections
 import StreamKit
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 import Testing
 
 @Suite struct StageKindRegistryTests {

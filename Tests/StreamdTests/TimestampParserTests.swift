@@ -4,7 +4,8 @@ import StreamKit
 import StreamKitTesting
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// Event timestamps are read into exact microseconds, in every accepted form, so that window
 /// boundaries such as …0.3 s are exact.

@@ -4,7 +4,8 @@ import StreamKitTesting
 import Synchronization
 import Testing
 
-@testable import streamd
+import StreamdCore
+import StreamdHTTP
 
 /// The daemon's side of windows and alerts: the JSON aggregator, result events, a window stage
 /// in a running pipeline driven by a manual clock, and alert stages.
