@@ -4,7 +4,8 @@ import Testing
 
 // Windows closing on the clock, with no further input: a `ManualClock` behind a `WindowClock`
 // (manual time 0 is epoch second 1 000). Nothing here sleeps for real; the real clock only bounds
-// how long a broken test may wait.
+// how long a broken test may wait (generously: under the thread sanitizer, with the whole suite
+// running in parallel on two cores, a test can be starved of the CPU for many seconds).
 
 struct Reading: Sendable, Equatable {
     var key: String
@@ -15,7 +16,7 @@ struct Reading: Sendable, Equatable {
 struct UnreadableTime: Error, Equatable {}
 
 /// Polls until `condition` holds; records an issue after `limit` of real time.
-func eventually(_ what: String, within limit: Duration = .seconds(10), _ condition: () -> Bool) async {
+func eventually(_ what: String, within limit: Duration = .seconds(60), _ condition: () -> Bool) async {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: limit)
     while !condition() {
@@ -29,7 +30,7 @@ func eventually(_ what: String, within limit: Duration = .seconds(10), _ conditi
 }
 
 /// The next element of `channel`, or `nil` (and an issue) if none comes within `limit`.
-func receiveSoon<T: Sendable>(_ channel: Channel<T>, within limit: Duration = .seconds(10)) async throws -> T? {
+func receiveSoon<T: Sendable>(_ channel: Channel<T>, within limit: Duration = .seconds(60)) async throws -> T? {
     let clock = ContinuousClock()
     let element = try await channel.receive(before: clock.now.advanced(by: limit), clock: clock)
     if element == nil { Issue.record("nothing received within \(limit)") }
