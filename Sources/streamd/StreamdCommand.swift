@@ -10,7 +10,7 @@ struct StreamdCommand: AsyncParsableCommand {
         commandName: "streamd",
         abstract: "A stream-processing daemon: named pipelines fed over HTTP, with metrics.",
         version: StreamdVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, ComponentsCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -78,7 +78,9 @@ import StreamdHTTP
     @Test func theRunnerCountsRetriesAndSentEvents() async throws {
         let listener = try TestHTTPListener(statuses: [502])
         defer { listener.stop() }
-        let runner = OutputRunner.http(url: "http://127.0.0.1:\(listener.port)/", timeout: .seconds(5), retries: 3, headers: [:])
+        let counters = OutputCounters()
+        let kind = HTTPOutputKind(url: "http://127.0.0.1:\(listener.port)/", timeout: .seconds(5), retries: 3)
+        let runner = OutputRunner(sink: kind.makeSink(OutputContext(pipeline: "p", counters: counters)), counters: counters)
         async let run: Void = runner.run()
         try await runner.queue.send(Self.events)
         runner.queue.close()
@@ -89,8 +91,8 @@ import StreamdHTTP
 }
 
 @Suite struct HTTPOutputConfigTests {
-    static func outputs(_ yaml: String) throws -> [OutputDefinition] {
-        try #require(try ConfigLoader.parse(yaml: yaml).pipelines.first).outputs
+    static func outputs(_ yaml: String) throws -> [HTTPOutputKind] {
+        try #require(try ConfigLoader.parse(yaml: yaml).pipelines.first).outputs.compactMap { $0 as? HTTPOutputKind }
     }
 
     @Test func parsesWithDefaults() throws {
@@ -102,8 +104,8 @@ import StreamdHTTP
                   - http: { url: "https://collector.example.com/in" }
             """)
         #expect(outputs == [
-            .http(url: "http://127.0.0.1:9000/ingest", timeout: .seconds(2), retries: 5, headers: ["Authorization": "Bearer x"]),
-            .http(url: "https://collector.example.com/in", timeout: .seconds(5), retries: 3, headers: [:]),
+            HTTPOutputKind(url: "http://127.0.0.1:9000/ingest", timeout: .seconds(2), retries: 5, headers: ["Authorization": "Bearer x"]),
+            HTTPOutputKind(url: "https://collector.example.com/in", timeout: .seconds(5), retries: 3, headers: [:]),
         ])
     }
 
@@ -131,6 +133,6 @@ import StreamdHTTP
         #expect(HTTPPoster.redacted("https://user:pa55@example.com:8443/in?token=s3cret&x=1") == "https://***@example.com:8443/in?***")
         #expect(HTTPPoster.redacted("http://127.0.0.1:9000/alerts") == "http://127.0.0.1:9000/alerts")
         #expect(HTTPOutput(url: "https://user:pa55@example.com/in?token=s3cret").label == "http:https://***@example.com/in?***")
-        #expect(HookDefinition(name: "ops", kind: .webhook(url: "http://a:b@h/x", secret: nil, headers: [:])).makeTransport().label == "webhook:http://***@h/x")
+        #expect(HookDefinition(name: "ops", kind: .webhook(url: "http://a:b@h/x")).makeTransport().label == "webhook:http://***@h/x")
     }
 }

@@ -102,7 +102,7 @@ import Glibc
             HookDefinition(
                 name: "page", kind: .exec(argv: ["/usr/local/bin/page", "--severity", "high"], concurrency: 4),
                 timeout: .seconds(5), retries: 1),
-            HookDefinition(name: "script", kind: .exec(argv: ["/usr/local/bin/notify"], concurrency: 1), timeout: .seconds(10), retries: 0),
+            HookDefinition(name: "script", kind: .exec(argv: ["/usr/local/bin/notify"]), timeout: .seconds(10), retries: 0),
             HookDefinition(name: "note", kind: .log(level: "error")),
             HookDefinition(name: "quiet", kind: .log(level: "warning")),
         ])
@@ -270,7 +270,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
     @Test func withoutASecretThereIsNoSignature() async throws {
         let listener = try TestHTTPListener()
         defer { listener.stop() }
-        let hook = HookDefinition(name: "ops", kind: .webhook(url: "http://127.0.0.1:\(listener.port)/", secret: nil, headers: [:]))
+        let hook = HookDefinition(name: "ops", kind: .webhook(url: "http://127.0.0.1:\(listener.port)/"))
         try await hook.makeTransport().deliver(sampleNotification())
         let request = try #require(await listener.waitForRequests(count: 1).first)
         #expect(request.headers["x-streamd-signature"] == nil)
@@ -280,7 +280,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let listener = try TestHTTPListener(statuses: [500])
         defer { listener.stop() }
         let url = "http://127.0.0.1:\(listener.port)/alerts"
-        let transport = HookDefinition(name: "ops", kind: .webhook(url: url, secret: nil, headers: [:])).makeTransport()
+        let transport = HookDefinition(name: "ops", kind: .webhook(url: url)).makeTransport()
         let error = await #expect(throws: HTTPPostError.self) { try await transport.deliver(sampleNotification()) }
         #expect(error?.reason == .status(500))
         #expect(error?.description.contains("500") == true)
@@ -291,7 +291,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let silent = silentListener()
         defer { close(silent.descriptor) }
         let hook = HookDefinition(
-            name: "ops", kind: .webhook(url: "http://127.0.0.1:\(silent.port)/", secret: nil, headers: [:]), timeout: .milliseconds(300))
+            name: "ops", kind: .webhook(url: "http://127.0.0.1:\(silent.port)/"), timeout: .milliseconds(300))
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: HTTPPostError.self) { try await hook.makeTransport().deliver(sampleNotification()) }
@@ -307,7 +307,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let silent = silentListener()
         defer { close(silent.descriptor) }
         let transport = HookDefinition(
-            name: "ops", kind: .webhook(url: "http://127.0.0.1:\(silent.port)/", secret: nil, headers: [:]), timeout: .seconds(30)
+            name: "ops", kind: .webhook(url: "http://127.0.0.1:\(silent.port)/"), timeout: .seconds(30)
         ).makeTransport()
         let delivery = Task { try await transport.deliver(sampleNotification()) }
         try await Task.sleep(for: .milliseconds(100))
@@ -322,7 +322,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
 
     @Test func anUnreachablePortThrows() async throws {
         let url = "http://127.0.0.1:\(unusedPort())/alerts"
-        let transport = HookDefinition(name: "ops", kind: .webhook(url: url, secret: nil, headers: [:]), timeout: .seconds(5)).makeTransport()
+        let transport = HookDefinition(name: "ops", kind: .webhook(url: url), timeout: .seconds(5)).makeTransport()
         let error = await #expect(throws: HTTPPostError.self) { try await transport.deliver(sampleNotification()) }
         #expect(error?.isRetryable == true)
         #expect(error?.description.contains(url) == true)
@@ -368,7 +368,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let (directory, script) = try Self.script("#!/bin/sh\ncat > \"$1\"; echo \"$STREAMD_ALERT_STATE\" >> \"$1\"\n")
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("out.txt").path
-        let transport = HookDefinition(name: "page", kind: .exec(argv: [script, output], concurrency: 1)).makeTransport()
+        let transport = HookDefinition(name: "page", kind: .exec(argv: [script, output])).makeTransport()
         #expect(transport.label == "exec:\(script)")
         try await transport.deliver(sampleNotification(state: "resolved"))
         #expect(Self.read(output) == JSONWriter.string(sampleNotification(state: "resolved")) + "\nresolved\n")
@@ -391,13 +391,13 @@ func silentListener() -> (descriptor: Int32, port: Int) {
     @Test func aNonZeroExitThrowsWithTheStatusAndOutput() async throws {
         let (directory, script) = try Self.script("#!/bin/sh\necho 'no pager configured' >&2\nexit 3\n")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let transport = HookDefinition(name: "page", kind: .exec(argv: [script], concurrency: 1)).makeTransport()
+        let transport = HookDefinition(name: "page", kind: .exec(argv: [script])).makeTransport()
         let error = await #expect(throws: ChildProcess.Failure.self) { try await transport.deliver(sampleNotification()) }
         #expect(error?.description == "\(script) exited with status 3: no pager configured")
     }
 
     @Test func aMissingProgramThrows() async throws {
-        let transport = HookDefinition(name: "page", kind: .exec(argv: ["/nonexistent/streamd-hook"], concurrency: 1)).makeTransport()
+        let transport = HookDefinition(name: "page", kind: .exec(argv: ["/nonexistent/streamd-hook"])).makeTransport()
         let error = await #expect(throws: ChildProcess.Failure.self) { try await transport.deliver(sampleNotification()) }
         #expect(error?.description == "cannot start /nonexistent/streamd-hook: No such file or directory")
     }
@@ -406,7 +406,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         // Nothing reads stdin: the daemon must not die of SIGPIPE, and the payload is large.
         let (directory, script) = try Self.script("#!/bin/sh\nexit 0\n")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let transport = HookDefinition(name: "page", kind: .exec(argv: [script], concurrency: 1)).makeTransport()
+        let transport = HookDefinition(name: "page", kind: .exec(argv: [script])).makeTransport()
         let big: JSONValue = ["alert": "hot", "result": ["blob": .string(String(repeating: "x", count: 1 << 20))]]
         try await transport.deliver(big)
     }
@@ -415,7 +415,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let (directory, script) = try Self.script("#!/bin/sh\necho $$ > \"$1\"\nexec sleep 30\n")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pidFile = directory.appendingPathComponent("pid").path
-        let hook = HookDefinition(name: "page", kind: .exec(argv: [script, pidFile], concurrency: 1), timeout: .milliseconds(200))
+        let hook = HookDefinition(name: "page", kind: .exec(argv: [script, pidFile]), timeout: .milliseconds(200))
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: ChildProcess.Failure.self) { try await hook.makeTransport().deliver(sampleNotification()) }
@@ -429,7 +429,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let (directory, script) = try Self.script("#!/bin/sh\nsleep 30 &\necho $! > \"$1\"\nwait\n")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pidFile = directory.appendingPathComponent("pid").path
-        let hook = HookDefinition(name: "page", kind: .exec(argv: [script, pidFile], concurrency: 1), timeout: .milliseconds(300))
+        let hook = HookDefinition(name: "page", kind: .exec(argv: [script, pidFile]), timeout: .milliseconds(300))
         await #expect(throws: ChildProcess.Failure.self) { try await hook.makeTransport().deliver(sampleNotification()) }
         let grandchild = try #require(await Self.pid(in: pidFile))
         for _ in 0..<100 where Self.isAlive(grandchild) { try await Task.sleep(for: .milliseconds(10)) }
@@ -440,7 +440,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
         let (directory, script) = try Self.script("#!/bin/sh\necho $$ > \"$1\"\nexec sleep 30\n")
         defer { try? FileManager.default.removeItem(at: directory) }
         let pidFile = directory.appendingPathComponent("pid").path
-        let transport = HookDefinition(name: "page", kind: .exec(argv: [script, pidFile], concurrency: 1), timeout: .seconds(60))
+        let transport = HookDefinition(name: "page", kind: .exec(argv: [script, pidFile]), timeout: .seconds(60))
             .makeTransport()
         let delivery = Task { try await transport.deliver(sampleNotification()) }
         let pid = try #require(await Self.pid(in: pidFile))
@@ -460,7 +460,7 @@ func silentListener() -> (descriptor: Int32, port: Int) {
             "#!/bin/sh\necho \"start $STREAMD_ALERT_STATE\" >> \"$1\"\nsleep 0.3\necho \"end $STREAMD_ALERT_STATE\" >> \"$1\"\n")
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("log").path
-        let transport = HookDefinition(name: "page", kind: .exec(argv: [script, log], concurrency: 1)).makeTransport()
+        let transport = HookDefinition(name: "page", kind: .exec(argv: [script, log])).makeTransport()
         async let first: Void = transport.deliver(sampleNotification(state: "firing"))
         async let second: Void = transport.deliver(sampleNotification(state: "resolved"))
         _ = try await (first, second)

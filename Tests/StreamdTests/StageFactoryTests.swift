@@ -27,7 +27,7 @@ private let timestampCases: [(JSONValue, Double)] = [
     (.string("1634567890250"), epoch + 0.25),
 ]
 
-/// `StageFactory`: each built-in stage kind (SPEC §3.2) run through a real StreamKit pipeline on
+/// Each built-in stage kind (SPEC §3.2) run through a real StreamKit pipeline on
 /// sample events, with failures collected from the pipeline's error channel; and `RecentKeys`,
 /// the memory of the `dedupe` stage.
 @Suite struct StageFactoryTests {
@@ -51,12 +51,18 @@ private let timestampCases: [(JSONValue, Double)] = [
         var context: EvaluationContext { EvaluationContext(now: { self.now }) }
     }
 
-    static func definition(_ kind: StageKind, name: String = "under-test") -> StageDefinition {
+    static func definition(_ kind: some StageKind, name: String = "under-test") -> StageDefinition {
         StageDefinition(name: name, workers: 1, buffer: 16, ordered: true, kind: kind)
     }
 
-    static func stage(_ kind: StageKind, context: EvaluationContext = .system) -> Stage<Event, Event> {
-        StageFactory.make(definition(kind), context: context)
+    static func stage(_ kind: some EventStageKind, context: EvaluationContext = .system) -> Stage<Event, Event> {
+        stage(definition(kind), context: context)
+    }
+
+    /// The stage a per-event kind makes for `definition`'s settings.
+    static func stage(_ definition: StageDefinition, context: EvaluationContext = .system) -> Stage<Event, Event> {
+        guard let kind = definition.kind as? any EventStageKind else { preconditionFailure("\(definition.name) is not a per-event stage") }
+        return kind.makeStage(definition.settings(pipeline: "test"), context: StageContext(evaluation: context))
     }
 
     /// Runs `stage` over `events` in a pipeline of its own (a stage value may be run again: its
@@ -80,7 +86,7 @@ private let timestampCases: [(JSONValue, Double)] = [
         return run
     }
 
-    static func run(_ kind: StageKind, _ events: [Event], context: EvaluationContext = .system) async throws -> Run {
+    static func run(_ kind: some EventStageKind, _ events: [Event], context: EvaluationContext = .system) async throws -> Run {
         try await run(stage(kind, context: context), events)
     }
 
@@ -90,8 +96,8 @@ private let timestampCases: [(JSONValue, Double)] = [
     // MARK: - Stage settings
 
     @Test func stageCarriesNameWorkersBufferAndOrdering() throws {
-        let definition = StageDefinition(name: "enrich", workers: 3, buffer: 64, ordered: true, kind: .filter(try Self.expression("true")))
-        let stage = StageFactory.make(definition, context: .system)
+        let definition = StageDefinition(name: "enrich", workers: 3, buffer: 64, ordered: true, kind: FilterStageKind(try Self.expression("true")))
+        let stage = Self.stage(definition)
         #expect(stage.name == "enrich")
         #expect(stage.workers == 3)
         #expect(stage.capacity == 64)
@@ -292,7 +298,7 @@ private let timestampCases: [(JSONValue, Double)] = [
 
     static let segments: [String: JSONValue] = ["user1": "premium", "user2": "standard", "42": "answer", "true": "yes", "1.5": "one and a half"]
 
-    static func lookup(fallback: JSONValue?) throws -> StageKind {
+    static func lookup(fallback: JSONValue?) throws -> LookupStageKind {
         .lookup(key: try expression(".user_id"), target: try path(".data.user_segment"), table: segments, fallback: fallback)
     }
 
@@ -331,13 +337,13 @@ private let timestampCases: [(JSONValue, Double)] = [
     }
 
     @Test func lookupKeyIsAnExpression() async throws {
-        let kind = StageKind.lookup(key: try Self.expression("lower(.user)"), target: try Self.path(".segment"), table: Self.segments, fallback: nil)
+        let kind = LookupStageKind.lookup(key: try Self.expression("lower(.user)"), target: try Self.path(".segment"), table: Self.segments, fallback: nil)
         let run = try await Self.run(kind, [["user": "USER1"]])
         #expect(run.output == [["user": "USER1", "segment": "premium"]])
     }
 
     @Test func lookupKeyErrorIsAStageFailure() async throws {
-        let kind = StageKind.lookup(key: try Self.expression("lower(.user)"), target: try Self.path(".segment"), table: Self.segments, fallback: "x")
+        let kind = LookupStageKind.lookup(key: try Self.expression("lower(.user)"), target: try Self.path(".segment"), table: Self.segments, fallback: "x")
         let run = try await Self.run(kind, [["user": 5]])
         #expect(run.output.isEmpty)
         #expect(run.failures.count == 1)
@@ -369,7 +375,7 @@ private let timestampCases: [(JSONValue, Double)] = [
 
     // MARK: - dedupe
 
-    static func dedupe(window: Duration = .seconds(60), maxKeys: Int = 100) throws -> StageKind {
+    static func dedupe(window: Duration = .seconds(60), maxKeys: Int = 100) throws -> DedupeStageKind {
         .dedupe(key: [try expression(".path"), try expression(".status")], window: window, maxKeys: maxKeys)
     }
 
@@ -422,7 +428,7 @@ private let timestampCases: [(JSONValue, Double)] = [
     }
 
     @Test func dedupeKeyErrorIsAStageFailure() async throws {
-        let kind = StageKind.dedupe(key: [try Self.expression(".n + 1")], window: .seconds(60), maxKeys: 10)
+        let kind = DedupeStageKind.dedupe(key: [try Self.expression(".n + 1")], window: .seconds(60), maxKeys: 10)
         let run = try await Self.run(kind, [["n": "x"], ["n": 1]], context: TestClock(0).context)
         #expect(run.output == [["n": 1]])
         #expect(run.failures.count == 1)
@@ -440,7 +446,7 @@ private let timestampCases: [(JSONValue, Double)] = [
         let config = try Self.exampleConfig()
         let definition = try #require(config.pipelines.first { $0.name == "web-events" })
         let clock = TestClock(1_700_000_000)
-        let stages = definition.stages.map { StageFactory.make($0, context: clock.context) }
+        let stages = definition.stages.map { Self.stage($0, context: clock.context) }
         let run = try await Self.run(stages, [
             ["user_id": "user1", "event_type": "click", "timestamp": "2021-10-18T14:38:10Z"],
             ["user_id": "", "event_type": "click", "timestamp": 1_634_567_890],
@@ -463,7 +469,7 @@ private let timestampCases: [(JSONValue, Double)] = [
     @Test func exampleHTTPErrorsPipeline() async throws {
         let config = try Self.exampleConfig()
         let definition = try #require(config.pipelines.first { $0.name == "http-errors" })
-        let stages = definition.stages.map { StageFactory.make($0, context: TestClock(0).context) }
+        let stages = definition.stages.map { Self.stage($0, context: TestClock(0).context) }
         let run = try await Self.run(stages, [
             ["path": "/a", "status": 503, "service": "web"],
             ["path": "/a", "status": 200],

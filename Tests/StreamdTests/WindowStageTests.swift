@@ -14,8 +14,8 @@ import StreamdHTTP
         let yaml = "pipelines:\n  p:\n    stages:\n      - window:\n          type: tumbling\n          size: \"1s\"\n          aggregates:\n"
             + spec.map { "            \($0.0): '\($0.1)'" }.joined(separator: "\n")
         let definition = try #require(try ConfigLoader.parse(yaml: yaml).pipelines.first)
-        guard case .window(let window) = definition.stages[0].kind else { throw StageError("not a window") }
-        return window.aggregates
+        guard let window = definition.stages[0].kind as? WindowStageKind else { throw StageError("not a window") }
+        return window.definition.aggregates
     }
 
     static let everyFunction = [
@@ -158,8 +158,8 @@ import StreamdHTTP
     static func monitor(_ alert: String, hook: String = "h") throws -> AlertMonitor {
         let yaml = "hooks:\n  \(hook): { log: {} }\npipelines:\n  p:\n    stages:\n      - name: a\n        alert: \(alert)\n"
         let definition = try #require(try ConfigLoader.parse(yaml: yaml).pipelines.first)
-        guard case .alert(let alert) = definition.stages[0].kind else { throw StageError("not an alert") }
-        return AlertMonitor(pipeline: "p", stage: "a", definition: alert)
+        guard let alert = definition.stages[0].kind as? AlertStageKind else { throw StageError("not an alert") }
+        return AlertMonitor(pipeline: "p", stage: "a", definition: alert.definition)
     }
 
     @Test func alertPayloadsAndPartialResults() throws {
@@ -189,7 +189,7 @@ import StreamdHTTP
     @Test func failedDeliveriesAreCountedPerAlertAndPerHook() async throws {
         // Port 1 on loopback refuses connections at once.
         let hook = HookDefinition(
-            name: "down", kind: .webhook(url: "http://127.0.0.1:1/alerts", secret: nil, headers: [:]),
+            name: "down", kind: .webhook(url: "http://127.0.0.1:1/alerts"),
             timeout: .seconds(2), retries: 0)
         let center = AlertCenter(hooks: [hook])
         let delivering = Task { await center.run() }

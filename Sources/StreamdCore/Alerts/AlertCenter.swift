@@ -23,12 +23,11 @@ package final class AlertCenter: Sendable {
         dispatcher = AlertDispatcher(
             hooks: hooks.map { definition in
                 let transport = definition.makeTransport()
-                let concurrency = if case .exec(_, let concurrency) = definition.kind { concurrency } else { 1 }
                 return AlertHook(
                     name: definition.name,
                     timeout: definition.timeout,
                     retry: .exponential(initial: .milliseconds(500), maxDelay: .seconds(30), maxAttempts: definition.retries + 1).jittered(0.2),
-                    concurrency: concurrency
+                    concurrency: definition.kind.concurrency
                 ) { notice in
                     try await transport.deliver(notice.payload)
                 }

@@ -49,7 +49,7 @@ extension ConfigLoader {
                 reader.issue("hooks", "expected a list of hook names")
             }
         }
-        reader.finish(into: &issues, known: ["when", "for", "cooldown", "repeat_interval", "hooks"])
+        reader.finish(into: &issues, known: AlertStageKind.options.map(\.name))
         guard let condition, issues.count == before else { return nil }
         return AlertDefinition(condition: condition, hold: hold, cooldown: cooldown, repeatInterval: repeatInterval, hooks: hooks)
     }

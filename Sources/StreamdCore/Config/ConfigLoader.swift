@@ -3,7 +3,7 @@ import Foundation
 /// Turns configuration text into a validated ``DaemonConfig``, reporting every problem with its
 /// file, line and field path. Nothing starts from a configuration with a problem.
 package enum ConfigLoader {
-    package static func load(file path: String, kinds: StageKindRegistry = StageKindRegistry()) throws(ConfigError) -> DaemonConfig {
+    package static func load(file path: String, components: ComponentRegistry = .builtIn) throws(ConfigError) -> DaemonConfig {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -11,18 +11,18 @@ package enum ConfigLoader {
             throw ConfigError([ConfigIssue(path: "", line: nil, message: "cannot read the file: \(error.localizedDescription)")], file: path)
         }
         do {
-            return try parse(yaml: text, kinds: kinds)
+            return try parse(yaml: text, components: components)
         } catch var error {
             error.file = path
             throw error
         }
     }
 
-    package static func parse(yaml text: String, kinds: StageKindRegistry = StageKindRegistry()) throws(ConfigError) -> DaemonConfig {
-        try daemonConfig(from: ConfigNode.parseYAML(text), kinds: kinds)
+    package static func parse(yaml text: String, components: ComponentRegistry = .builtIn) throws(ConfigError) -> DaemonConfig {
+        try daemonConfig(from: ConfigNode.parseYAML(text), components: components)
     }
 
-    package static func daemonConfig(from root: ConfigNode, kinds: StageKindRegistry = StageKindRegistry()) throws(ConfigError) -> DaemonConfig {
+    package static func daemonConfig(from root: ConfigNode, components: ComponentRegistry = .builtIn) throws(ConfigError) -> DaemonConfig {
         var issues: [ConfigIssue] = []
         var config = DaemonConfig()
         var reader = ConfigReader(root, path: "", issues: &issues)
@@ -30,13 +30,13 @@ package enum ConfigLoader {
         if let directory = reader.string("state_dir") { config.stateDirectory = directory }
         if let timeout = reader.duration("shutdown_timeout") { config.shutdownTimeout = timeout }
         if let log = reader.node("log") { config.log = logConfig(log, issues: &issues) }
-        if let hooksNode = reader.node("hooks") { config.hooks = hooks(hooksNode, issues: &issues) }
+        if let hooksNode = reader.node("hooks") { config.hooks = hooks(hooksNode, components: components, issues: &issues) }
         if let pipelines = reader.node("pipelines") {
             var pipelinesReader = ConfigReader(pipelines, path: "pipelines", issues: &issues)
             for name in pipelinesReader.keys {
                 guard let node = pipelinesReader.node(name) else { continue }
                 let hookNames = Set(config.hooks.map(\.name))
-                if let definition = pipeline(named: name, from: node, path: "pipelines.\(name)", kinds: kinds, hooks: hookNames, issues: &issues) {
+                if let definition = pipeline(named: name, from: node, path: "pipelines.\(name)", components: components, hooks: hookNames, issues: &issues) {
                     config.pipelines.append(definition)
                 }
             }

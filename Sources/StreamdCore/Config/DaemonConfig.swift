@@ -49,69 +49,50 @@ package struct LogConfig: Sendable, Equatable {
     }
 }
 
-/// One named pipeline: the same schema as YAML under `pipelines:` and JSON in
-/// `PUT /v1/pipelines/{name}`.
+/// One named pipeline, `inputs → stages → outputs`: the same schema as YAML under `pipelines:`
+/// and JSON in `PUT /v1/pipelines/{name}`.
 package struct PipelineDefinition: Sendable {
     package var name: String
     package var autostart = true
     /// Capacity of the pipeline's input, in events.
     package var buffer = 1024
-    /// How long an ingest batch may wait for room before 429.
-    package var ingestMaxWait: Duration = .milliseconds(100)
+    /// HTTP ingest, the input every pipeline has (`ingest:`).
+    package var ingest = HTTPIngest()
+    /// Further inputs (`inputs:`), each run for as long as the pipeline runs.
+    package var inputs: [any InputKind] = []
     package var stages: [StageDefinition] = []
-    package var outputs: [OutputDefinition] = []
+    /// At least one: a pipeline without `outputs:` gets a memory output.
+    package var outputs: [any OutputKind] = [MemoryOutputKind()]
     /// The definition as given, echoed by `GET /v1/pipelines/{name}` and persisted.
     package var source: JSONValue = .null
+
+    package init(name: String, source: JSONValue = .null) {
+        self.name = name
+        self.source = source
+    }
+
+    /// How long an ingest batch may wait for room before 429.
+    package var ingestMaxWait: Duration { ingest.maxWait }
 }
 
+/// One configured stage: the settings every stage has and its kind's configured value.
 package struct StageDefinition: Sendable {
     package var name: String
     package var workers = 1
     package var buffer = 256
     package var ordered = false
-    package var kind: StageKind
+    package var kind: any StageKind
 
-    package init(name: String, workers: Int = 1, buffer: Int = 256, ordered: Bool = false, kind: StageKind) {
+    package init(name: String, workers: Int = 1, buffer: Int = 256, ordered: Bool = false, kind: any StageKind) {
         self.name = name
         self.workers = workers
         self.buffer = buffer
         self.ordered = ordered
         self.kind = kind
     }
-}
 
-/// What a configured stage does.
-package enum StageKind: Sendable {
-    /// Keep events for which the expression is true.
-    case filter(Expression)
-    /// Set fields to the values of expressions, in order.
-    case set([(FieldPath, Expression)])
-    case remove([FieldPath])
-    /// Move fields, in order.
-    case rename([(from: FieldPath, to: FieldPath)])
-    /// Replace an RFC 3339 string or epoch seconds/milliseconds with epoch seconds.
-    case parseTimestamp(FieldPath)
-    /// Set `target` from a static table, by the value of `key` (the seed's segment lookup).
-    case lookup(key: Expression, target: FieldPath, table: [String: JSONValue], fallback: JSONValue?)
-    /// Keep each event with this probability.
-    case sample(rate: Double)
-    /// Drop an event whose key was seen within `window` (at most `maxKeys` keys remembered).
-    case dedupe(key: [Expression], window: Duration, maxKeys: Int)
-    /// Aggregate events into windows; emits one result event per closed window and key.
-    case window(WindowDefinition)
-    /// Pass results through; deliver state changes of the condition to hooks.
-    case alert(AlertDefinition)
-    /// A kind registered in Swift (``StageKindRegistry``).
-    case custom(kind: String, process: StageKindRegistry.Process)
-}
-
-package enum OutputDefinition: Sendable, Equatable {
-    /// A ring of the latest events, read by `GET /v1/pipelines/{name}/output`.
-    case memory(capacity: Int)
-    /// NDJSON appended to a file.
-    case file(path: String)
-    /// NDJSON on standard output.
-    case stdout
-    /// Each batch POSTed as NDJSON, retried with backoff on transport errors, 5xx and 429.
-    case http(url: String, timeout: Duration, retries: Int, headers: [String: String])
+    /// The settings the kind builds its stage with.
+    package func settings(pipeline: String) -> StageSettings {
+        StageSettings(name: name, workers: workers, capacity: buffer, ordered: ordered, pipeline: pipeline)
+    }
 }

@@ -47,10 +47,7 @@ extension ConfigLoader {
             reader.issue(nil, "max_out_of_orderness and allowed_lateness apply to event time: set time_field")
         }
         let shape = windowShape(type: type, size: size, slide: slide, gap: gap, reader: &reader)
-        reader.finish(into: &issues, known: [
-            "type", "size", "slide", "gap", "time_field", "max_out_of_orderness", "allowed_lateness", "idle_timeout",
-            "group_by", "max_keys", "aggregates",
-        ])
+        reader.finish(into: &issues, known: WindowStageKind.options.map(\.name))
         guard let shape, issues.count == before else { return nil }
         let time: WindowSpec.Time = timeField == nil ? .processing : .event(maxOutOfOrderness: disorder, allowedLateness: lateness)
         return WindowDefinition(

@@ -26,7 +26,7 @@ extension Daemon {
         }
         systemd?.notify("RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())", "STATUS=reloading \(configPath)")
         defer { systemd?.notify("READY=1", "STATUS=\(statusSummary())") }
-        let new = try ConfigLoader.load(file: configPath, kinds: kinds)
+        let new = try ConfigLoader.load(file: configPath, components: components)
 
         definitionLock.lock()
         defer { definitionLock.unlock() }

@@ -8,8 +8,9 @@ package final class Daemon: Sendable {
 
     package let registry: PipelineRegistry
     package let store: PipelineStore
-    /// Stage kinds registered in Swift, for pipelines defined later over the API.
-    package let kinds: StageKindRegistry
+    /// The component kinds pipelines may use (built-in and registered from Swift), for
+    /// pipelines defined later over the API and for reloads.
+    package let components: ComponentRegistry
     /// Serialises definition changes (PUT, DELETE, reload), which drain the pipelines they
     /// replace. Held only on threads of their own (``answerOnOwnThread(_:_:)``, SIGHUP's), never
     /// on an HTTP thread or in Swift's cooperative pool, so blocking on it is fine.
@@ -26,14 +27,14 @@ package final class Daemon: Sendable {
     private let current: Locked<(config: DaemonConfig, alerts: AlertCenter, delivering: Task<Void, Never>?)>
 
     package init(
-        config: DaemonConfig, configPath: String? = nil, kinds: StageKindRegistry = StageKindRegistry(),
+        config: DaemonConfig, configPath: String? = nil, components: ComponentRegistry = .builtIn,
         context: EvaluationContext = EvaluationContext(), systemd: SystemdNotifier? = nil
     ) {
         let alerts = AlertCenter(hooks: config.hooks)
         self.current = Locked((config, alerts, nil))
         self.configPath = configPath
         self.systemd = systemd
-        self.kinds = kinds
+        self.components = components
         self.registry = PipelineRegistry(config.pipelines, context: context, alerts: alerts)
         self.store = PipelineStore(stateDirectory: config.stateDirectory)
     }
@@ -91,7 +92,7 @@ package final class Daemon: Sendable {
     /// Brings back the pipelines created over the API before the last stop. A stored pipeline
     /// whose name the configuration file now uses is skipped (the file wins).
     package func restorePersistedPipelines() -> [String] {
-        let (definitions, problems) = store.loadAll(kinds: kinds, hooks: hookNames)
+        let (definitions, problems) = store.loadAll(components: components, hooks: hookNames)
         var messages = problems
         for definition in definitions {
             if registry.origin(of: definition.name) == .file {

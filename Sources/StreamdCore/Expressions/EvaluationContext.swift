@@ -5,14 +5,19 @@ import StreamKit
 ///
 ///     let fixed = EvaluationContext(now: { 1_700_000_000 })
 ///     try Expression("now() - .timestamp").evaluate(event, context: fixed)
-package struct EvaluationContext: Sendable {
+public struct EvaluationContext: Sendable {
     /// Seconds since the Unix epoch.
-    package var now: @Sendable () -> Double
+    public var now: @Sendable () -> Double
 
-    package init(now: @escaping @Sendable () -> Double = { WallClock.now() }) {
+    public init(now: @escaping @Sendable () -> Double) {
         self.now = now
     }
 
+    /// Expressions see the real wall clock.
+    public init() {
+        self.init(now: { WallClock.now() })
+    }
+
     /// The real wall clock.
-    package static let system = EvaluationContext()
+    public static let system = EvaluationContext()
 }

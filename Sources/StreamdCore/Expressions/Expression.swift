@@ -8,12 +8,12 @@
 ///
 /// Alert conditions name window-result fields without a dot: `avg_value > 75 && count >= 5`
 /// reads the same as `.avg_value > 75 && .count >= 5`.
-package struct Expression: Sendable, Hashable, CustomStringConvertible {
+public struct Expression: Sendable, Hashable, CustomStringConvertible {
     /// The text as configured.
-    package let source: String
+    public let source: String
     private let evaluator: ExpressionEvaluator
 
-    package init(_ source: String) throws(ExpressionError) {
+    public init(_ source: String) throws(ExpressionError) {
         self.source = source
         evaluator = try ExpressionCompiler.compile(ExpressionParser.parse(source))
     }
@@ -26,22 +26,22 @@ package struct Expression: Sendable, Hashable, CustomStringConvertible {
         evaluator = try ExpressionCompiler.compile(node)
     }
 
-    package var description: String { source }
+    public var description: String { source }
 
     /// Two expressions are equal when their text is, so configurations can be compared.
-    package static func == (left: Expression, right: Expression) -> Bool { left.source == right.source }
+    public static func == (left: Expression, right: Expression) -> Bool { left.source == right.source }
 
-    package func hash(into hasher: inout Hasher) { hasher.combine(source) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(source) }
 
     /// The value of the expression for `event`.
     @inline(__always)
-    package func evaluate(_ event: Event, context: EvaluationContext = .system) throws(ExpressionError) -> JSONValue {
+    public func evaluate(_ event: Event, context: EvaluationContext = .system) throws(ExpressionError) -> JSONValue {
         try evaluator(event, context)
     }
 
     /// The expression as a filter or condition: it must give a boolean.
     @inline(__always)
-    package func isTrue(_ event: Event, context: EvaluationContext = .system) throws(ExpressionError) -> Bool {
+    public func isTrue(_ event: Event, context: EvaluationContext = .system) throws(ExpressionError) -> Bool {
         let value = try evaluator(event, context)
         guard case .bool(let bool) = value else {
             throw .runtime("filter must be a boolean, got \(value.typeName)")

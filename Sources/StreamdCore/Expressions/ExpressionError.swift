@@ -7,9 +7,9 @@
 ///
 ///     do { _ = try Expression("lower(.a))") }
 ///     catch { print(error) }   // unexpected ')' at column 10
-package struct ExpressionError: Error, Equatable, CustomStringConvertible {
+public struct ExpressionError: Error, Equatable, CustomStringConvertible {
     /// When the error was found.
-    package enum Kind: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
         /// The text does not follow the grammar (bad token, unbalanced bracket, …).
         case syntax
         /// The text parses but cannot be compiled: an unknown function or a wrong argument count.
@@ -18,13 +18,13 @@ package struct ExpressionError: Error, Equatable, CustomStringConvertible {
         case runtime
     }
 
-    package let kind: Kind
+    public let kind: Kind
     /// What went wrong, without the position.
-    package let message: String
+    public let message: String
     /// 1-based column (in Unicode scalars) of the offending character; `nil` for runtime errors.
-    package let column: Int?
+    public let column: Int?
 
-    package var description: String {
+    public var description: String {
         guard let column else { return message }
         return "\(message) at column \(column)"
     }

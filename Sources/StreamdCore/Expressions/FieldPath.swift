@@ -1,4 +1,4 @@
-import OrderedCollections
+public import OrderedCollections
 
 /// A location in an event, written in expression syntax: `.a.b`, `.items[0]`, `.["odd key"]`,
 /// or a bare `host` (same as `.host`). The `set`, `remove` and `rename` stages, window `group_by`
@@ -10,8 +10,8 @@ import OrderedCollections
 ///     var event: Event = ["a": 1]
 ///     try FieldPath(".b.c").set("x", in: &event)      // {"a": 1, "b": {"c": "x"}}
 ///     FieldPath(".a").remove(from: &event)            // {"b": {"c": "x"}}
-package struct FieldPath: Sendable, Hashable, CustomStringConvertible {
-    package enum Segment: Sendable, Hashable {
+public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
+    public enum Segment: Sendable, Hashable {
         /// An object field.
         case key(String)
         /// An array position; negative counts from the end.
@@ -19,10 +19,10 @@ package struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Never empty: a path always names something inside the event.
-    package let segments: [Segment]
+    public let segments: [Segment]
 
     /// Parses a path; errors point at the column like expression errors do.
-    package init(_ source: String) throws(ExpressionError) {
+    public init(_ source: String) throws(ExpressionError) {
         segments = try FieldPathParser.parse(source)
     }
 
@@ -33,7 +33,7 @@ package struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The canonical spelling, e.g. `.a.b[0]` or `.["odd key"]`.
-    package var description: String {
+    public var description: String {
         var text = ""
         for segment in segments {
             switch segment {
@@ -48,7 +48,7 @@ package struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     // MARK: - Reading
 
     /// The value at this path, or `null` when any step is missing or of the wrong kind.
-    package func get(in event: Event) -> JSONValue {
+    public func get(in event: Event) -> JSONValue {
         var value: JSONValue
         switch segments[0] {
         case .key(let key): value = event[key] ?? .null
@@ -68,7 +68,7 @@ package struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     /// Stores `value` at this path, creating missing (or `null`) intermediate objects.
     /// Throws, leaving `event` unchanged, when a step is an index out of range, an index into a
     /// non-array, or a field of a non-object.
-    package func set(_ value: JSONValue, in event: inout Event) throws(ExpressionError) {
+    public func set(_ value: JSONValue, in event: inout Event) throws(ExpressionError) {
         try checkSettable(in: event)
         guard case .key(let first) = segments[0] else { return }  // checkSettable rejected it
         Self.store(value, at: segments.dropFirst(), in: &event[first, default: .null])
@@ -76,7 +76,7 @@ package struct FieldPath: Sendable, Hashable, CustomStringConvertible {
 
     /// Removes what this path names and returns it; a missing path is a no-op returning `nil`.
     @discardableResult
-    package func remove(from event: inout Event) -> JSONValue? {
+    public func remove(from event: inout Event) -> JSONValue? {
         guard case .key(let first) = segments[0] else { return nil }
         if segments.count == 1 { return event.removeValue(forKey: first) }
         guard event[first] != nil else { return nil }

@@ -9,7 +9,7 @@ import Synchronization
 /// failing receiver never stalls another pipeline. Connecting and sending are URLSession's
 /// (libcurl's, with its own threads and asynchronous DNS): nothing here blocks a thread. A failed
 /// attempt makes the output not writable (`status`) until an attempt succeeds.
-package final class HTTPOutput: OutputSink {
+package final class HTTPOutput: OutputSink, ReportsAvailability {
     package let label: String
     package let schedule: RetrySchedule
     package let status: OutputStatus?
@@ -59,15 +59,4 @@ package final class HTTPOutput: OutputSink {
     }
 
     package func close() async {}
-}
-
-extension OutputRunner {
-    /// A runner for an http output whose retries are counted in the runner's `retries` counter.
-    package static func http(url: String, timeout: Duration, retries: Int, headers: [String: String], pipeline: String = "") -> OutputRunner {
-        let counters = OutputCounters()
-        let sink = HTTPOutput(url: url, timeout: timeout, retries: retries, headers: headers, pipeline: pipeline) {
-            counters.retries.add(1, ordering: .relaxed)
-        }
-        return OutputRunner(sink: sink, counters: counters)
-    }
 }

@@ -5,8 +5,6 @@ import StreamKit
 package final class MemoryOutput: OutputSink {
     package let label = "memory"
     package let capacity: Int
-    /// Always writable.
-    package var status: OutputStatus? { nil }
     private let ring: Locked<Deque<Event>>
 
     package init(capacity: Int) {

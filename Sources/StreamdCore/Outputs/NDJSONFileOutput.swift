@@ -17,7 +17,7 @@ import Glibc
 /// tried again with backoff until they are out (after a failed write, on a file opened anew):
 /// nothing is dropped, and the batches behind wait in the output's queue, which holds back its
 /// pipeline (429 on ingest once its buffers fill).
-package final class NDJSONFileOutput: OutputSink {
+package final class NDJSONFileOutput: OutputSink, ReportsAvailability {
     package let label: String
     private let availability: OutputStatus
     package var status: OutputStatus? { availability }
@@ -150,15 +150,5 @@ package final class NDJSONFileOutput: OutputSink {
             }
             if fd > 2 { Glibc.close(fd) }
         }
-    }
-}
-
-extension OutputRunner {
-    /// A runner for a file output (standard output when `path` is nil) whose retries are
-    /// counted in the runner's `retries` counter.
-    package static func file(path: String?, pipeline: String) -> OutputRunner {
-        let counters = OutputCounters()
-        let sink = NDJSONFileOutput(path: path, pipeline: pipeline) { counters.retries.add(1, ordering: .relaxed) }
-        return OutputRunner(sink: sink, counters: counters)
     }
 }

@@ -31,7 +31,7 @@ package struct RuntimeTotals: Sendable {
             OutputMetrics(
                 label: $0.sink.label, sent: $0.counters.sent.load(ordering: .relaxed),
                 failed: $0.counters.failed.load(ordering: .relaxed), retries: $0.counters.retries.load(ordering: .relaxed),
-                writable: $0.sink.status?.writable ?? true, notWritableReason: $0.sink.status?.reason
+                writable: $0.sink.reportedStatus?.writable ?? true, notWritableReason: $0.sink.reportedStatus?.reason
             )
         }
         if outputs.isEmpty {

@@ -23,6 +23,8 @@ package final class PipelineRuntime: Sendable {
     package let windows: [WindowMonitor]
     package let alerts: [AlertMonitor]
     private let resources: StageResources
+    /// Output sinks that outlive runs (the memory output), by output position.
+    private let retainedSinks: RetainedSinks
     private let context: EvaluationContext
     private let state = Locked(Lifecycle())
     private static let logger = Logger(label: "streamd.pipeline")
@@ -55,18 +57,16 @@ package final class PipelineRuntime: Sendable {
         self.errors = FailureLog(capacity: 1000)
         var resources = StageResources(center: center, failures: errors, clock: windowClock)
         for stage in definition.stages {
-            switch stage.kind {
-            case .window(let window): resources.windows[stage.name] = WindowMonitor(stage: stage.name, definition: window)
-            case .alert(let alert): resources.alerts[stage.name] = AlertMonitor(pipeline: definition.name, stage: stage.name, definition: alert)
-            default: break
-            }
+            stage.kind.prepare(stage.settings(pipeline: definition.name), resources: &resources)
         }
         self.resources = resources
         let order = definition.stages.map(\.name)
         windows = order.compactMap { resources.windows[$0] }
         alerts = order.compactMap { resources.alerts[$0] }
-        if case .memory(let capacity) = definition.outputs.first(where: { if case .memory = $0 { true } else { false } }) {
-            memory = MemoryOutput(capacity: capacity)
+        let retainedSinks = RetainedSinks()
+        self.retainedSinks = retainedSinks
+        if let index = definition.outputs.firstIndex(where: { $0 is MemoryOutputKind }), let kind = definition.outputs[index] as? MemoryOutputKind {
+            memory = retainedSinks.sink(at: index) { MemoryOutput(capacity: kind.capacity) }
         } else {
             memory = nil
         }
@@ -87,32 +87,27 @@ package final class PipelineRuntime: Sendable {
         let name = definition.name
         state.withLock { lifecycle in
             guard lifecycle.state == .stopped || lifecycle.state == .failed else { return }
-            let outputs: [OutputRunner] = definition.outputs.map { output in
-                switch output {
-                case .memory(let capacity): OutputRunner(sink: memory ?? MemoryOutput(capacity: capacity))
-                case .file(let path): OutputRunner.file(path: path, pipeline: name)
-                case .stdout: OutputRunner.file(path: nil, pipeline: name)
-                case .http(let url, let timeout, let retries, let headers):
-                    OutputRunner.http(url: url, timeout: timeout, retries: retries, headers: headers, pipeline: name)
-                }
+            let outputs: [OutputRunner] = definition.outputs.enumerated().map { index, output in
+                let counters = OutputCounters()
+                let context = OutputContext(pipeline: name, counters: counters, retainedSinks: retainedSinks, index: index)
+                return OutputRunner(sink: output.makeSink(context), counters: counters)
             }
             let input = Channel<Event>(capacity: definition.buffer)
             let results = Channel<Event>(capacity: 1024)
+            let stageContext = StageContext(evaluation: context, resources: resources)
             var pipeline = Pipeline.from(input)
             for stage in definition.stages {
-                pipeline = StageFactory.append(stage, to: pipeline, context: context, resources: resources)
+                pipeline = stage.kind.append(to: pipeline, stage.settings(pipeline: name), context: stageContext)
             }
             let errors = errors
             pipeline = pipeline.to(results).onFailure { errors.record($0) }
             let runner = pipeline
+            let inlet = PipelineInlet(channel: input, pipeline: name)
+            let inputs = definition.inputs
             let task = Task {
                 let outcome: String?
                 do {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await runner.run() }
-                        group.addTask { await OutputRunner.fanOut(results, to: outputs) }
-                        try await group.waitForAll()
-                    }
+                    try await Self.run(runner, outputs: outputs, results: results, inputs: inputs, inlet: inlet)
                     outcome = nil
                 } catch {
                     outcome = "\(error)"
@@ -123,6 +118,48 @@ package final class PipelineRuntime: Sendable {
             lifecycle.state = .running
             lifecycle.lastError = nil
         }
+    }
+
+    /// One run: the stages and the outputs until they drain, and the inputs (besides HTTP ingest)
+    /// feeding them meanwhile. An input that fails drains the pipeline, which then fails with
+    /// the input's error; when the stages have drained, inputs still running are cancelled.
+    private static func run(
+        _ pipeline: Pipeline<Event, Event>, outputs: [OutputRunner], results: Channel<Event>, inputs: [any InputKind], inlet: PipelineInlet
+    ) async throws {
+        enum Part: Sendable { case stages, input(failure: String?) }
+        var inputFailure: String?
+        try await withThrowingTaskGroup(of: Part.self) { group in
+            group.addTask {
+                try await withThrowingTaskGroup(of: Void.self) { stages in
+                    stages.addTask { try await pipeline.run() }
+                    stages.addTask { await OutputRunner.fanOut(results, to: outputs) }
+                    try await stages.waitForAll()
+                }
+                return .stages
+            }
+            for input in inputs {
+                group.addTask {
+                    do {
+                        try await input.run(inlet)
+                    } catch is ChannelClosed {
+                        // The pipeline stopped accepting events: the input's work is done.
+                    } catch {
+                        if !Task.isCancelled { return .input(failure: "input \(type(of: input).name): \(error)") }
+                    }
+                    return .input(failure: nil)
+                }
+            }
+            while let part = try await group.next() {
+                switch part {
+                case .stages: group.cancelAll()
+                case .input(let failure?):
+                    if inputFailure == nil { inputFailure = failure }
+                    pipeline.stop(.drain)
+                case .input(failure: nil): break
+                }
+            }
+        }
+        if let inputFailure { throw StageError(inputFailure) }
     }
 
     private func finishRun(error: String?) {
@@ -188,7 +225,7 @@ package final class PipelineRuntime: Sendable {
         for output in run.outputs {
             let count = output.counters.undelivered.load(ordering: .relaxed)
             guard count > 0 else { continue }
-            let reason = output.sink.status?.reason.map { "not writable: \($0)" } ?? "still writing"
+            let reason = output.sink.reportedStatus?.reason.map { "not writable: \($0)" } ?? "still writing"
             Self.logger.error("output \(output.sink.label) did not deliver \(count) \(count == 1 ? "event" : "events"): the stop gave up after \(timeout.seconds.formatted)s (\(reason))", metadata: [
                 "pipeline": "\(name)", "output": "\(output.sink.label)", "undelivered": "\(count)",
             ])

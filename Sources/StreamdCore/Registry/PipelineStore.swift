@@ -27,7 +27,7 @@ package struct PipelineStore: Sendable {
 
     /// Every stored definition, validated again (the schema may have changed since it was saved).
     /// Broken files are reported, not fatal: the daemon starts with the others.
-    package func loadAll(kinds: StageKindRegistry, hooks: Set<String> = []) -> (definitions: [PipelineDefinition], problems: [String]) {
+    package func loadAll(components: ComponentRegistry, hooks: Set<String> = []) -> (definitions: [PipelineDefinition], problems: [String]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return ([], []) }
         var definitions: [PipelineDefinition] = []
         var problems: [String] = []
@@ -43,7 +43,7 @@ package struct PipelineStore: Sendable {
                 continue
             }
             var issues: [ConfigIssue] = []
-            if let definition = ConfigLoader.pipeline(named: name, from: ConfigNode(json: json), path: "", kinds: kinds, hooks: hooks, issues: &issues) {
+            if let definition = ConfigLoader.pipeline(named: name, from: ConfigNode(json: json), path: "", components: components, hooks: hooks, issues: &issues) {
                 definitions.append(definition)
             } else {
                 problems.append("\(path.path): " + issues.map(\.description).joined(separator: "; "))

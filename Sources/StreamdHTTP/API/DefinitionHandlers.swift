@@ -10,7 +10,7 @@ extension Daemon {
             return APIError.badRequest("invalid_json", "the body must be a JSON pipeline definition (the same schema as under pipelines: in the YAML file)").response
         }
         var issues: [ConfigIssue] = []
-        guard let definition = ConfigLoader.pipeline(named: name, from: ConfigNode(json: json), path: "", kinds: kinds, hooks: hookNames, issues: &issues) else {
+        guard let definition = ConfigLoader.pipeline(named: name, from: ConfigNode(json: json), path: "", components: components, hooks: hookNames, issues: &issues) else {
             let errors = issues.map { issue -> JSONValue in ["path": .string(issue.path), "message": .string(issue.message)] }
             return APIError.badRequest("invalid_definition", "the pipeline definition has \(issues.count) problem(s)", details: ["errors": .array(errors)]).response
         }
