@@ -104,7 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         // them in the time left.
         await daemon.finishHooks(within: max(.zero, clock.now.duration(to: deadline)))
         server.quiesce()
-        server.stop()
+        await server.stop()
         if drained {
             logger.info("stopped", metadata: ["drained": "true"])
         } else {
@@ -137,19 +137,13 @@ struct RunCommand: AsyncParsableCommand {
         while !Task.isCancelled {
             _ = await hangups.next()
             guard !Task.isCancelled, daemon.currentPhase != .draining else { return }
-            // Reloading drains pipelines and blocks: on a thread of its own, off the cooperative pool.
-            let outcome: Result<ReloadOutcome, ConfigError> = await withCheckedContinuation { continuation in
-                let thread = Thread { continuation.resume(returning: Result { () throws(ConfigError) in try daemon.reload() }) }
-                thread.name = "streamd.reload"
-                thread.start()
-            }
-            switch outcome {
-            case .success(let outcome):
+            do {
+                let outcome = try await daemon.reload()
                 logger.info("reloaded", metadata: [
                     "added": "\(outcome.added)", "changed": "\(outcome.changed)", "removed": "\(outcome.removed)",
                     "unchanged": "\(outcome.unchanged)", "restart_required": "\(outcome.restartRequired)",
                 ])
-            case .failure(let error):
+            } catch {
                 logger.error("reload refused: the running configuration stays", metadata: ["problems": "\(error)"])
             }
         }

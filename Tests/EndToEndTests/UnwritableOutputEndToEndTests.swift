@@ -225,6 +225,52 @@ import Testing
         #expect(daemon.terminate() == 0)
     }
 
+    /// Eight pipelines stopping at once, each draining towards an output that cannot be opened:
+    /// the stops are parked connections answered from tasks, so `/healthz` on the one HTTP
+    /// thread stays prompt throughout, and every stop is answered after `shutdown_timeout`.
+    @Test func healthStaysPromptWhileEightPipelinesDrain() throws {
+        let fifo = try UnreadFIFO("eightdrains")
+        defer { withExtendedLifetime(fifo) {} }
+        let names = (1...8).map { "p\($0)" }
+        var pipelines = ""
+        for name in names {
+            pipelines += "  \(name):\n    outputs:\n      - file: { path: \"\(try fifo.another(name))\" }\n"
+        }
+        let daemon = try StreamdProcess(config: """
+            server:
+              listen: "LISTEN"
+              threads: 1
+            state_dir: "STATE_DIR"
+            shutdown_timeout: "3s"
+            pipelines:
+            \(pipelines)
+            """, directory: fifo.directory)
+        let client = daemon.client
+        for name in names { #expect(try client.post("/v1/pipelines/\(name)/events", json: #"{"id": 1}"#).status == 202) }
+        let statuses = StatusList()
+        let began = Date()
+        for name in names {
+            Thread { statuses.append((try? client.request("POST", "/v1/pipelines/\(name)/stop"))?.status ?? 0) }.start()
+        }
+        _ = try DaemonEndToEndTests.eventually {
+            try names.allSatisfy { try client.get("/v1/pipelines/\($0)").json["state"] as? String == "draining" } ? true : nil
+        }
+        var latencies: [Double] = []
+        while Date().timeIntervalSince(began) < 2.5 {
+            let start = Date()
+            #expect(try client.get("/healthz").status == 200)
+            latencies.append(Date().timeIntervalSince(start))
+        }
+        latencies.sort()
+        let (median, worst) = (latencies[latencies.count / 2], latencies.last ?? 0)
+        print("/healthz while 8 pipelines drained: \(latencies.count) requests, median \(Int(median * 1e6)) µs, max \(Int(worst * 1e6)) µs")
+        #expect(worst < 0.25, "/healthz took up to \(worst) s while 8 pipelines drained")
+        let answered = try DaemonEndToEndTests.eventually(timeout: 15) { statuses.values.count == 8 ? statuses.values : nil }
+        #expect(answered == Array(repeating: 200, count: 8))
+        #expect(Date().timeIntervalSince(began) > 2.9, "each stop waited out shutdown_timeout")
+        #expect(daemon.terminate() == 0)
+    }
+
     /// The `outputs` of one pipeline in `/v1/metrics`.
     static func outputs(_ client: HTTPTestClient, _ pipeline: String) throws -> [[String: Any]] {
         let pipelines = try client.get("/v1/metrics").json["pipelines"] as? [String: Any]

@@ -1,22 +1,24 @@
 /// Counts work accepted and not yet finished, and wakes whoever waits for it to reach zero:
 /// how ``AlertDispatcher/finish(within:)`` learns that every queued notification has been
 /// attempted, without polling.
-final class PendingWork: Sendable {
+package final class PendingWork: Sendable {
+    package init() {}
+
     private let state = Locked(PendingWorkState<UnsafeContinuation<Void, Never>>())
 
     /// Work accepted (before anyone can start on it, so a waiter never misses it).
-    func begin() { state.withLock { $0.begin() } }
+    package func begin() { state.withLock { $0.begin() } }
 
     /// Work finished, or refused after ``begin()``.
-    func end() {
+    package func end() {
         for waiter in state.withLock({ $0.end() }) { waiter.resume() }
     }
 
-    var count: Int { state.withLock { $0.count } }
+    package var count: Int { state.withLock { $0.count } }
 
     /// Returns once no work is pending (at once if none is), or when the waiting task is
     /// cancelled.
-    func waitUntilIdle() async {
+    package func waitUntilIdle() async {
         let id = state.withLock { $0.makeID() }
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in

@@ -17,19 +17,32 @@ extension Daemon {
     /// Re-reads the configuration file (SIGHUP, `POST /v1/reload`). Pipelines the file owns and
     /// whose definition is unchanged keep running untouched (counters and all); changed ones
     /// drain and restart, removed ones drain and stop, new ones start. A file with any problem
-    /// changes nothing. Blocks until drained pipelines have stopped (each for at most
-    /// `shutdown_timeout`): call it from a thread of its own, neither an HTTP thread nor one of
-    /// Swift's cooperative pool.
-    package func reload() throws(ConfigError) -> ReloadOutcome {
+    /// changes nothing. Returns once drained pipelines have stopped (each within
+    /// `shutdown_timeout`); reloads, `PUT` and `DELETE` take turns.
+    package func reload() async throws(ConfigError) -> ReloadOutcome {
         guard let configPath else {
             throw ConfigError([ConfigIssue(path: "", line: nil, message: "streamd was not started from a configuration file")])
         }
         systemd?.notify("RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())", "STATUS=reloading \(configPath)")
         defer { systemd?.notify("READY=1", "STATUS=\(statusSummary())") }
-        let new = try ConfigLoader.load(file: configPath, components: components)
+        let new = try await loadConfiguration(configPath)
+        return await changingDefinitions { await apply(new) }
+    }
 
-        definitionLock.lock()
-        defer { definitionLock.unlock() }
+    /// Reads and validates the file off Swift's threads (a read can block on a slow disk).
+    private func loadConfiguration(_ path: String) async throws(ConfigError) -> DaemonConfig {
+        let components = components
+        let loaded = try? await Self.configurationReader.run {
+            Result { () throws(ConfigError) in try ConfigLoader.load(file: path, components: components) }
+        }
+        guard let loaded else { throw ConfigError([ConfigIssue(path: "", line: nil, message: "the reload was cancelled")], file: path) }
+        return try loaded.get()
+    }
+
+    private static let configurationReader = BlockingQueue(label: "streamd.reload")
+
+    /// Makes `new` the configuration in force: what changed drains and restarts.
+    private func apply(_ new: DaemonConfig) async -> ReloadOutcome {
         let old = config
         var outcome = ReloadOutcome()
         if new.server != old.server { outcome.restartRequired.append("server") }
@@ -60,12 +73,9 @@ extension Daemon {
             if definition.autostart { starting.append(runtime) }
             if existing == nil { outcome.added.append(definition.name) } else { outcome.changed.append(definition.name) }
         }
-        let drained = stopping
         let timeout = new.shutdownTimeout
-        Daemon.blocking {
-            await withTaskGroup(of: Void.self) { group in
-                for pipeline in drained { group.addTask { await pipeline.stop(within: timeout) } }
-            }
+        await withTaskGroup(of: Void.self) { group in
+            for pipeline in stopping { group.addTask { await pipeline.stop(within: timeout) } }
         }
         for pipeline in starting { pipeline.start() }
         return outcome

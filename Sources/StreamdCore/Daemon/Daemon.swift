@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import StreamKit
 
 /// The daemon's whole state, created at start-up and handed to the HTTP handlers: no globals.
@@ -12,9 +12,8 @@ package final class Daemon: Sendable {
     /// pipelines defined later over the API and for reloads.
     package let components: ComponentRegistry
     /// Serialises definition changes (PUT, DELETE, reload), which drain the pipelines they
-    /// replace. Held only on threads of their own (``answerOnOwnThread(_:_:)``, SIGHUP's), never
-    /// on an HTTP thread or in Swift's cooperative pool, so blocking on it is fine.
-    package let definitionLock = NSLock()
+    /// replace: waiters are suspended tasks, never blocked threads.
+    private let definitionChanges = AsyncSemaphore(limit: 1)
     /// The file `POST /v1/reload` and SIGHUP re-read (`nil`: nothing to reload from).
     package let configPath: String?
     /// Told about reloads (`RELOADING=1`, then `READY=1`).
@@ -125,19 +124,12 @@ package final class Daemon: Sendable {
 
     package func setPhase(_ new: Phase) { phase.withLock { $0 = new } }
 
-    /// Runs `operation` to completion from a thread that is not part of Swift's cooperative pool
-    /// and may block (``answerOnOwnThread(_:_:)``'s), for the few admin endpoints that must
-    /// wait (stop drains, for at most `shutdown_timeout`).
-    package static func blocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
-        let done = DispatchSemaphore(value: 0)
-        let result = Locked<T?>(nil)
-        Task {
-            let value = await operation()
-            result.withLock { $0 = value }
-            done.signal()
-        }
-        done.wait()
-        return result.withLock { $0! }
+    /// Runs `change` when no other definition change (PUT, DELETE, reload) is under way; the
+    /// others wait their turn, in order.
+    package func changingDefinitions<T>(_ change: () async -> T) async -> T {
+        // Cancellation cannot skip the queue: the tasks that change definitions are never
+        // cancelled, and one that was would still wait for its turn before changing anything.
+        await definitionChanges.withTurn(change)
     }
 }
 

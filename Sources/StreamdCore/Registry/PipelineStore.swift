@@ -5,12 +5,28 @@ package import Foundation
 /// leaves half a definition.
 package struct PipelineStore: Sendable {
     package let directory: URL
+    /// File system calls can block (a slow or hung disk): they run here, off Swift's threads.
+    private let disk = BlockingQueue(label: "streamd.state")
 
     package init(stateDirectory: String) {
         directory = URL(fileURLWithPath: stateDirectory).appendingPathComponent("pipelines")
     }
 
-    package func save(_ definition: PipelineDefinition) throws {
+    /// Writes `definition`, replacing a stored one with its name.
+    package func save(_ definition: PipelineDefinition) async throws {
+        try await onDisk { try writeFile(definition) }
+    }
+
+    package func delete(_ name: String) async throws {
+        try await onDisk { try removeFile(name) }
+    }
+
+    /// Runs `work` on the store's own queue.
+    private func onDisk(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await disk.run { Result { try work() } }.get()
+    }
+
+    private func writeFile(_ definition: PipelineDefinition) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = url(for: definition.name)
         let temporary = directory.appendingPathComponent(".\(definition.name).json.tmp")
@@ -20,7 +36,7 @@ package struct PipelineStore: Sendable {
         }
     }
 
-    package func delete(_ name: String) throws {
+    private func removeFile(_ name: String) throws {
         let file = url(for: name)
         if FileManager.default.fileExists(atPath: file.path) { try FileManager.default.removeItem(at: file) }
     }

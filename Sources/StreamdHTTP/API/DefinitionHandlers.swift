@@ -21,49 +21,45 @@ extension Daemon {
         if currentPhase == .draining {
             return APIError(status: 503, code: "shutting_down", message: "streamd is shutting down", headers: [("Retry-After", "5")]).response
         }
-        return Daemon.answerOnOwnThread(request) { [self] in replacePipeline(definition) }
+        return .later { [self] in await replacePipeline(definition) }
     }
 
-    /// Stores and starts `definition`, draining the pipeline it replaces (blocks meanwhile).
-    private func replacePipeline(_ definition: PipelineDefinition) -> HTTPResponse {
-        definitionLock.lock()
-        defer { definitionLock.unlock() }
-        do {
-            try store.save(definition)
-        } catch {
-            return APIError(status: 500, code: "persist_failed", message: "could not save the definition under \(store.directory.path): \(error.localizedDescription)").response
+    /// Stores and starts `definition`, draining the pipeline it replaces meanwhile.
+    private func replacePipeline(_ definition: PipelineDefinition) async -> HTTPResponse {
+        await changingDefinitions {
+            do {
+                try await store.save(definition)
+            } catch {
+                return APIError(status: 500, code: "persist_failed", message: "could not save the definition under \(store.directory.path): \(error.localizedDescription)").response
+            }
+            let (runtime, replaced) = registry.put(definition)
+            if let replaced { await replaced.stop(within: config.shutdownTimeout) }
+            if definition.autostart { runtime.start() }
+            return .json(replaced == nil ? 201 : 200, summary(runtime))
         }
-        let (runtime, replaced) = registry.put(definition)
-        if let replaced {
-            let timeout = config.shutdownTimeout
-            _ = Daemon.blocking { await replaced.stop(within: timeout) }
-        }
-        if definition.autostart { runtime.start() }
-        return .json(replaced == nil ? 201 : 200, summary(runtime))
     }
 
-    package func deletePipeline(_ name: String, _ request: HTTPRequest) -> HTTPResponse {
+    package func deletePipeline(_ name: String) -> HTTPResponse {
         switch registry.origin(of: name) {
         case nil: return APIError.notFound("no pipeline named \"\(name)\"").response
         case .file:
             return APIError(status: 409, code: "defined_in_config_file", message: "pipeline \"\(name)\" is defined in the configuration file; remove it there and reload").response
         case .api: break
         }
-        return Daemon.answerOnOwnThread(request) { [self] in removePipeline(name) }
+        return .later { [self] in await removePipeline(name) }
     }
 
-    /// Forgets and drains an API-created pipeline (blocks meanwhile).
-    private func removePipeline(_ name: String) -> HTTPResponse {
-        definitionLock.lock()
-        defer { definitionLock.unlock() }
-        do {
-            try store.delete(name)
-        } catch {
-            return APIError(status: 500, code: "persist_failed", message: "could not delete the stored definition: \(error.localizedDescription)").response
+    /// Forgets and drains an API-created pipeline.
+    private func removePipeline(_ name: String) async -> HTTPResponse {
+        await changingDefinitions {
+            do {
+                try await store.delete(name)
+            } catch {
+                return APIError(status: 500, code: "persist_failed", message: "could not delete the stored definition: \(error.localizedDescription)").response
+            }
+            guard let removed = registry.remove(name) else { return APIError.notFound("no pipeline named \"\(name)\"").response }
+            await removed.stop(within: config.shutdownTimeout)
+            return .json(200, ["deleted": .string(name), "state": .string(removed.currentState.rawValue)])
         }
-        guard let removed = registry.remove(name) else { return APIError.notFound("no pipeline named \"\(name)\"").response }
-        let timeout = config.shutdownTimeout
-        _ = Daemon.blocking { await removed.stop(within: timeout) }
-        return .json(200, ["deleted": .string(name), "state": .string(removed.currentState.rawValue)])
     }
 }

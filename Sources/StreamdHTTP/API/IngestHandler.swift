@@ -14,7 +14,7 @@ extension Daemon {
     package func ingest(_ request: HTTPRequest, pipeline name: String) -> HTTPResponse {
         guard let pipeline = registry[name] else { return APIError.notFound("no pipeline named \"\(name)\"").response }
         let (status, accepted, rejected, response) = admit(request, to: pipeline)
-        if status != Self.suspendedStatus {
+        if status != Self.answeredLater {
             pipeline.ingest.record(status: status, accepted: accepted, rejected: rejected, bytes: request.body.count)
         }
         return response
@@ -63,21 +63,19 @@ extension Daemon {
         case .closed: return refuse(Self.unavailable(pipeline))
         case .full: break
         }
-        // Slow path: park the connection and wait for room in a task, so this HTTP thread goes on
-        // serving other requests (health checks, other pipelines) meanwhile.
-        guard let reply = request.suspend() else { return refuse(Self.backpressure(pipeline)) }
+        // Slow path: the server parks the connection and waits for room in a task, so this HTTP
+        // thread goes on serving other requests (health checks, other pipelines) meanwhile.
         let maxWait = pipeline.definition.ingestMaxWait
         let bytes = request.body.count
-        Task {
+        return (Self.answeredLater, 0, 0, .later {
             let (status, accepted, bad, response) = await Self.waitForRoom(parsed, rejected: rejected, in: input, for: pipeline, maxWait: maxWait)
             pipeline.ingest.record(status: status, accepted: accepted, rejected: bad, bytes: bytes)
-            reply.resume(response)
-        }
-        return (Self.suspendedStatus, 0, 0, .suspended)
+            return response
+        })
     }
 
     /// The status recorded for a request answered later (it records its own outcome then).
-    package static let suspendedStatus = -1
+    package static let answeredLater = -1
 
     /// All or nothing, trying again with growing pauses until `maxWait` has passed.
     private static func waitForRoom(

@@ -24,8 +24,8 @@ extension Daemon {
     }
 
     /// Idempotent: starting a running pipeline or stopping a stopped one is a no-op with 200.
-    /// `stop` and `restart` drain, from a thread of their own.
-    package func control(_ name: String, _ action: PipelineAction, _ request: HTTPRequest) -> HTTPResponse {
+    /// `stop` and `restart` answer once drained, from a task.
+    package func control(_ name: String, _ action: PipelineAction) -> HTTPResponse {
         switch pipelineOrError(name) {
         case .failure(let error): return error.response
         case .success(let pipeline):
@@ -38,8 +38,8 @@ extension Daemon {
                 pipeline.start()
                 return .json(200, summary(pipeline))
             case .stop, .restart:
-                return Daemon.answerOnOwnThread(request) { [self] in
-                    _ = Daemon.blocking { await pipeline.stop(within: timeout) }
+                return .later { [self] in
+                    await pipeline.stop(within: timeout)
                     if action == .restart { pipeline.start() }
                     return .json(200, summary(pipeline))
                 }

@@ -3,17 +3,17 @@ import OrderedCollections
 
 /// `POST /v1/reload`: the same as SIGHUP, with the outcome in the answer.
 extension Daemon {
-    /// Answered from a thread of its own: reloading drains the pipelines it changes.
-    package func reloadConfiguration(_ request: HTTPRequest) -> HTTPResponse {
+    /// Answered from a task: reloading drains the pipelines it changes.
+    package func reloadConfiguration() -> HTTPResponse {
         if currentPhase == .draining {
             return APIError(status: 503, code: "shutting_down", message: "streamd is shutting down", headers: [("Retry-After", "5")]).response
         }
-        return Daemon.answerOnOwnThread(request) { [self] in reloadAnswer() }
+        return .later { [self] in await reloadAnswer() }
     }
 
-    private func reloadAnswer() -> HTTPResponse {
+    private func reloadAnswer() async -> HTTPResponse {
         do {
-            let outcome = try reload()
+            let outcome = try await reload()
             return .json(200, outcome.json)
         } catch {
             let errors = error.issues.map { issue -> JSONValue in

@@ -9,10 +9,10 @@ extension Daemon {
         router.add("GET", "/v1/pipelines") { [self] _, _ in listPipelines() }
         router.add("GET", "/v1/pipelines/{name}") { [self] _, parameters in describePipeline(parameters["name"]!) }
         router.add("PUT", "/v1/pipelines/{name}") { [self] request, parameters in putPipeline(request, name: parameters["name"]!) }
-        router.add("DELETE", "/v1/pipelines/{name}") { [self] request, parameters in deletePipeline(parameters["name"]!, request) }
+        router.add("DELETE", "/v1/pipelines/{name}") { [self] _, parameters in deletePipeline(parameters["name"]!) }
         for action in PipelineAction.allCases {
-            router.add("POST", "/v1/pipelines/{name}/\(action.rawValue)") { [self] request, parameters in
-                control(parameters["name"]!, action, request)
+            router.add("POST", "/v1/pipelines/{name}/\(action.rawValue)") { [self] _, parameters in
+                control(parameters["name"]!, action)
             }
         }
         router.add("POST", "/v1/pipelines/{name}/events", access: .scope(.ingest)) { [self] request, parameters in
@@ -28,7 +28,7 @@ extension Daemon {
             windows(parameters["name"]!, limit: request.query("limit"))
         }
         router.add("GET", "/v1/alerts") { [self] request, _ in alertsOverview(limit: request.query("limit")) }
-        router.add("POST", "/v1/reload") { [self] request, _ in reloadConfiguration(request) }
+        router.add("POST", "/v1/reload") { [self] _, _ in reloadConfiguration() }
         router.add("GET", "/v1/metrics", access: .metrics) { [self] _, _ in metricsJSON() }
         router.add("GET", "/metrics", access: .metrics) { [self] _, _ in metricsPrometheus() }
         return router

@@ -36,14 +36,6 @@ package struct HTTPRequest {
         return chttp_request_header(raw, name).map { String(cString: $0) }
     }
 
-    /// Parks the connection so the answer can come later from any thread, through the returned
-    /// ``PendingReply``; the handler then returns ``HTTPResponse/suspended``. `nil` for a request
-    /// made in memory.
-    package func suspend() -> PendingReply? {
-        guard let raw, let pending = chttp_suspend(raw) else { return nil }
-        return PendingReply(pending)
-    }
-
     /// A decoded query-string argument (`?limit=10`).
     package func query(_ key: String) -> String? {
         guard let raw else { return nil }

@@ -15,10 +15,23 @@ package struct HTTPResponse: Sendable {
         self.headers = headers
     }
 
-    /// What a handler returns after ``HTTPRequest/suspend()``: the answer comes later.
-    package static let suspended = HTTPResponse(status: 0)
+    /// Work that answers later (a drain, a wait for pipeline room): the server parks the
+    /// connection and runs it in a task, so no HTTP thread waits meanwhile. Read the request
+    /// (body, query) before: it is not valid once the handler has returned.
+    package var later: (@Sendable () async -> HTTPResponse)?
 
-    package var isSuspended: Bool { status == 0 }
+    /// An answer that `work` gives later, from a task.
+    package static func later(_ work: @escaping @Sendable () async -> HTTPResponse) -> HTTPResponse {
+        var response = HTTPResponse(status: 0)
+        response.later = work
+        return response
+    }
+
+    /// The final answer: `later`'s, once it has run (for requests made in memory, in tests).
+    package func resolved() async -> HTTPResponse {
+        guard let later else { return self }
+        return await later().resolved()
+    }
 
     /// A JSON body.
     package static func json(_ status: Int, _ value: JSONValue, headers: [(name: String, value: String)] = []) -> HTTPResponse {

@@ -1,5 +1,6 @@
 package import StreamdCore
 package import CHttp
+import StreamKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -78,17 +79,16 @@ package final class HTTPServer: Sendable {
     /// Stops accepting connections; requests in progress finish.
     package func quiesce() { chttp_quiesce(server) }
 
-    /// Requests parked with ``HTTPRequest/suspend()`` and not answered yet.
+    /// Requests parked for a later answer (``HTTPResponse/later(_:)``) and not answered yet.
     package var pendingRequests: Int { Int(chttp_pending_requests(server)) }
 
-    /// Stops the server. Call once; no handler runs after it returns. Suspended requests must be
+    /// Stops the server. Call once; no handler runs after it returns. Parked requests must be
     /// answered first (libmicrohttpd forbids stopping with any pending): their waits are bounded
     /// (`ingest.max_wait`; a control request's drain ends with the daemon's own, which shares its
-    /// deadline), so this waits for them, at most `pendingTimeout`.
-    package func stop(pendingTimeout: Duration = .seconds(10)) {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: pendingTimeout)
-        while pendingRequests > 0, clock.now < deadline { usleep(1000) }
+    /// deadline), so this awaits them, at most `pendingTimeout`.
+    package func stop(pendingTimeout: Duration = .seconds(10)) async {
+        let answering = context.takeUnretainedValue().answering
+        _ = await Deadline.within(pendingTimeout) { await answering.waitUntilIdle() }
         chttp_stop(server)
         context.release()
     }
@@ -97,6 +97,8 @@ package final class HTTPServer: Sendable {
 /// Keeps the handler alive for the C side, which holds it through an opaque pointer.
 package final class HTTPHandlerBox: Sendable {
     package let handler: HTTPServer.Handler
+    /// Parked requests whose task has not answered yet, awaited by ``HTTPServer/stop(pendingTimeout:)``.
+    let answering = PendingWork()
     package init(handler: @escaping HTTPServer.Handler) { self.handler = handler }
 }
 
@@ -107,7 +109,17 @@ package enum HTTPServerCallback {
         guard let context, let request else { return }
         let box = Unmanaged<HTTPHandlerBox>.fromOpaque(context).takeUnretainedValue()
         let response = box.handler(HTTPRequest(raw: request))
-        if !response.isSuspended { respond(request, response) }
+        guard let work = response.later else { return respond(request, response) }
+        // Park the connection and answer from a task: this thread goes back to serving others.
+        guard let pending = chttp_suspend(request) else {
+            return respond(request, APIError(status: 503, code: "server_busy", message: "the request could not be parked; retry", headers: [("Retry-After", "1")]).response)
+        }
+        let reply = PendingReply(pending)
+        box.answering.begin()
+        Task {
+            reply.resume(await work().resolved())
+            box.answering.end()
+        }
     }
 
     package static func respond(_ request: UnsafeMutablePointer<chttp_request>, _ response: HTTPResponse) {
