@@ -3,6 +3,8 @@ import StreamdHTTP
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import StreamKit
 
 /// `streamd run --config FILE`: serve until SIGTERM or SIGINT, then drain and exit 0.
@@ -29,8 +31,8 @@ struct RunCommand: AsyncParsableCommand {
         // A FIFO output whose reader went away, or a hook that exited without reading its input:
         // EPIPE for the write, not SIGPIPE for the daemon.
         signal(SIGPIPE, SIG_IGN)
-        let signals = SignalWaiter([SIGTERM, SIGINT])
-        let hangups = SignalWaiter([SIGHUP])
+        // A SIGHUP before the reload service listens must not end the process.
+        signal(SIGHUP, SIG_IGN)
         let systemd = SystemdNotifier()
 
         do {
@@ -78,74 +80,26 @@ struct RunCommand: AsyncParsableCommand {
             "pipelines": "\(daemon.registry.all.count)", "version": "\(StreamdVersion.current)",
         ])
         systemd.notify("READY=1", "STATUS=\(daemon.statusSummary())")
-        let heartbeat = Task { await Self.reportToSystemd(systemd, daemon: daemon) }
-        let reloads = Task { await Self.reloadOnHangup(hangups, daemon: daemon, logger: logger) }
-        defer {
-            heartbeat.cancel()
-            reloads.cancel()
-        }
 
-        let signal = await signals.next()
-        logger.info("shutting down", metadata: ["signal": "\(signal)", "timeout": "\(config.shutdownTimeout)"])
-        daemon.setPhase(.draining)
-        systemd.notify("STOPPING=1", "STATUS=\(daemon.statusSummary())")
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: config.shutdownTimeout)
-        // Each pipeline gives up at the deadline and logs what it did not deliver; the outer
-        // limit only guards against a stage that ignores cancellation.
-        let delivered = Locked(false)
-        let timeout = config.shutdownTimeout
-        let stopped = await Deadline.within(timeout + .seconds(1)) {
-            let all = await daemon.registry.stopAll(within: timeout)
-            delivered.withLock { $0 = all }
-        }
-        let drained = stopped && delivered.value
-        // Draining flushed open windows, whose alerts may have queued notifications: attempt
-        // them in the time left.
-        await daemon.finishHooks(within: max(.zero, clock.now.duration(to: deadline)))
-        server.quiesce()
-        await server.stop()
-        if drained {
+        // Graceful shutdown runs through the services in reverse: reloads end, the pipelines
+        // drain, the systemd reporter (pinging the watchdog meanwhile) ends, the server stops.
+        let pipelines = PipelinesService(daemon: daemon, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                .init(service: HTTPService(server: server), serviceName: "http"),
+                .init(service: SystemdReporter(systemd: systemd, daemon: daemon), successTerminationBehavior: .ignore, serviceName: "systemd"),
+                .init(service: pipelines, serviceName: "pipelines"),
+                .init(service: ReloadService(daemon: daemon, logger: logger), serviceName: "reload"),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+        if pipelines.deliveredEverything {
             logger.info("stopped", metadata: ["drained": "true"])
         } else {
             logger.error("stopped before every pipeline drained", metadata: ["timeout": "\(config.shutdownTimeout)"])
             throw ExitCode(1)
-        }
-    }
-
-    /// While the process lives: `STATUS=` with live figures every second, and `WATCHDOG=1` at
-    /// half the watchdog timeout when systemd set one (from a task of the cooperative pool, so a
-    /// wedged pool misses its pings and systemd restarts the service).
-    static func reportToSystemd(_ systemd: SystemdNotifier, daemon: Daemon) async {
-        guard systemd.isActive else { return }
-        let clock = ContinuousClock()
-        let statusEvery = Duration.seconds(1)
-        let tick = min(statusEvery, systemd.watchdogInterval ?? statusEvery)
-        var nextStatus = clock.now.advanced(by: statusEvery)
-        while !Task.isCancelled {
-            if systemd.watchdogInterval != nil { systemd.notify("WATCHDOG=1") }
-            if clock.now >= nextStatus {
-                systemd.notify("STATUS=\(daemon.statusSummary())")
-                nextStatus = clock.now.advanced(by: statusEvery)
-            }
-            try? await clock.sleep(for: tick)
-        }
-    }
-
-    /// SIGHUP re-reads the configuration, like `POST /v1/reload`, and logs what changed.
-    static func reloadOnHangup(_ hangups: SignalWaiter, daemon: Daemon, logger: Logger) async {
-        while !Task.isCancelled {
-            _ = await hangups.next()
-            guard !Task.isCancelled, daemon.currentPhase != .draining else { return }
-            do {
-                let outcome = try await daemon.reload()
-                logger.info("reloaded", metadata: [
-                    "added": "\(outcome.added)", "changed": "\(outcome.changed)", "removed": "\(outcome.removed)",
-                    "unchanged": "\(outcome.unchanged)", "restart_required": "\(outcome.restartRequired)",
-                ])
-            } catch {
-                logger.error("reload refused: the running configuration stays", metadata: ["problems": "\(error)"])
-            }
         }
     }
 
