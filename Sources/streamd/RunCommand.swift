@@ -64,37 +64,37 @@ struct RunCommand: AsyncParsableCommand {
             http.listenDescriptor = activation.descriptor
             listenHost = activation.host
         }
-        let server: HTTPServer
-        do {
-            server = try HTTPServer(configuration: http) { router.handle($0) }
-        } catch {
-            logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
-            await daemon.registry.stopAll(within: config.shutdownTimeout)
-            await daemon.finishHooks(within: .seconds(1))
-            throw ExitCode(1)
-        }
-        daemon.attach(server)
-        daemon.setPhase(.ready)
-        logger.info("listening", metadata: [
-            "address": "\(listenHost):\(server.port)", "port": "\(server.port)",
-            "pipelines": "\(daemon.registry.all.count)", "version": "\(StreamdVersion.current)",
-        ])
-        systemd.notify("READY=1", "STATUS=\(daemon.statusSummary())")
-
         // Graceful shutdown runs through the services in reverse: reloads end, the pipelines
         // drain, the systemd reporter (pinging the watchdog meanwhile) ends, the server stops.
         let pipelines = PipelinesService(daemon: daemon, logger: logger)
+        let (ready, announced) = AsyncStream<Void>.makeStream()
+        let listening = HTTPService(configuration: http, router: router) { [listenHost] server in
+            daemon.attach(server)
+            daemon.setPhase(.ready)
+            logger.info("listening", metadata: [
+                "address": "\(listenHost):\(server.port)", "port": "\(server.port)",
+                "pipelines": "\(daemon.registry.all.count)", "version": "\(StreamdVersion.current)",
+            ])
+            systemd.notify("READY=1", "STATUS=\(daemon.statusSummary())")
+            announced.finish()
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [
-                .init(service: HTTPService(server: server), serviceName: "http"),
-                .init(service: SystemdReporter(systemd: systemd, daemon: daemon), successTerminationBehavior: .ignore, serviceName: "systemd"),
+                .init(service: listening, serviceName: "http"),
+                .init(service: SystemdReporter(systemd: systemd, daemon: daemon, ready: ready), successTerminationBehavior: .ignore, serviceName: "systemd"),
                 .init(service: pipelines, serviceName: "pipelines"),
                 .init(service: ReloadService(daemon: daemon, logger: logger), serviceName: "reload"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as HTTPServer.StartError {
+            // The other services were cancelled: the pipelines stopped, nothing was accepted.
+            logger.critical("cannot start the HTTP server", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
         if pipelines.deliveredEverything {
             logger.info("stopped", metadata: ["drained": "true"])
         } else {

@@ -2,8 +2,7 @@ import Foundation
 import TestHTTPListener
 import Testing
 
-import StreamdCore
-import StreamdHTTP
+import Crypto
 
 /// Windows and alerts on the real binary: metrics posted over HTTP, results read back, alerts
 /// delivered to a real webhook listener, an exec hook and the log; partial windows at SIGTERM.
@@ -87,7 +86,8 @@ import StreamdHTTP
         let request = requests[0]
         #expect(request.method == "POST" && request.path == "/alerts")
         #expect(request.headers["content-type"] == "application/json")
-        let signature = "sha256=" + HMACSHA256.authenticationCode(for: request.body, key: Array("s3cret".utf8)).hexString
+        let mac = HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Array("s3cret".utf8)))
+        let signature = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
         #expect(request.headers["x-streamd-signature"] == signature)
         let payload = Self.json(request.bodyText)
         #expect(payload["alert"] as? String == "hot")

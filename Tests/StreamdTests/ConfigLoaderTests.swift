@@ -693,7 +693,7 @@ private let badDurationTexts = [
         let auth = try #require(config.server.auth)
         #expect(auth.publicMetrics)
         #expect(auth.tokens.map(\.scopes) == [[.ingest], [.admin, .metrics]])
-        #expect(auth.tokens[0].digest == SHA256.hash(Array("file-token-0123456789".utf8)), "trimmed, stored as its digest")
+        #expect(auth.tokens[0].digest == TokenDigest.of("file-token-0123456789".utf8), "trimmed, stored as its digest")
         #expect(auth.tokens.map(\.source) == ["token_file \(file.path)", "token_env PATH"])
         let short = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(UUID().uuidString)")
         try "tiny-secret".write(to: short, atomically: true, encoding: .utf8)

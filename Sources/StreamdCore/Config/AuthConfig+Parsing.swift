@@ -71,6 +71,6 @@ extension ConfigLoader {
             return nil
         }
         guard !scopes.isEmpty else { return nil }
-        return TokenEntry(digest: SHA256.hash(Array(text.utf8)), scopes: scopes, source: source)
+        return TokenEntry(digest: TokenDigest.of(text.utf8), scopes: scopes, source: source)
     }
 }

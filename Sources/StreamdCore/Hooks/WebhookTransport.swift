@@ -15,7 +15,7 @@ package struct WebhookTransport: HookTransport {
         let body = JSONWriter.bytes(notification)
         var headers: [String: String] = [:]
         if let secret {
-            headers["X-Streamd-Signature"] = "sha256=" + HMACSHA256.authenticationCode(for: body, key: secret).hexString
+            headers["X-Streamd-Signature"] = WebhookSignature.header(for: body, secret: secret)
         }
         try await poster.post(body, contentType: "application/json", headers: headers)
     }

@@ -28,7 +28,7 @@ package struct Authenticator: Sendable {
         guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
             return Self.unauthorized("this endpoint needs a bearer token: Authorization: Bearer <token>")
         }
-        let digest = SHA256.hash(Array(authorization.dropFirst(7).trimmingSpaces.utf8))
+        let digest = TokenDigest.of(authorization.dropFirst(7).trimmingSpaces.utf8)
         var granted: Set<Scope>?
         for entry in config.tokens where Self.constantTimeEqual(entry.digest, digest) {
             granted = (granted ?? []).union(entry.scopes)

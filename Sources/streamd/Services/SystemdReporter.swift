@@ -8,9 +8,13 @@ import ServiceLifecycle
 struct SystemdReporter: Service {
     let systemd: SystemdNotifier
     let daemon: Daemon
+    /// Ends once READY=1 was sent: the server starts alongside this service, and nothing may
+    /// reach systemd before it.
+    let ready: AsyncStream<Void>
 
     func run() async throws {
         guard systemd.isActive else { return }
+        for await _ in ready.cancelOnGracefulShutdown() {}
         let clock = ContinuousClock()
         let statusEvery = Duration.seconds(1)
         let tick = min(statusEvery, systemd.watchdogInterval ?? statusEvery)
