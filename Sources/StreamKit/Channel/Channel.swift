@@ -4,6 +4,9 @@
 /// served first come, first served. ``close()`` stops new sends at once, while receivers still
 /// drain everything already buffered before they see ``ChannelClosed``.
 ///
+/// ``send(contentsOf:within:clock:)`` waits, up to a deadline, for room for a whole batch and
+/// enqueues it all or nothing.
+///
 /// ```swift
 /// let channel = Channel<String>(capacity: 3)
 /// try await channel.send("hello")
@@ -41,13 +44,24 @@ public final class Channel<Element: Sendable>: Sendable {
     /// Whether ``close()`` has been called (buffered elements may still be waiting to be received).
     public var isClosed: Bool { state.withLock { $0.isClosed } }
 
-    /// Closes the channel: later sends throw ``ChannelClosed``, parked senders wake and throw,
-    /// receivers drain the buffer and then throw. Closing again does nothing.
+    /// Closes the channel: later sends throw ``ChannelClosed``, parked senders wake and throw
+    /// (parked batch senders return ``BatchSendOutcome/closed``), receivers drain the buffer and
+    /// then throw. Closing again does nothing.
     public func close() {
         let action = state.withLock { $0.close() }
         for sender in action.senders { sender.resume(throwing: ChannelClosed()) }
+        for sender in action.batchSenders { sender.resume(returning: .closed) }
         for receiver in action.receivers { receiver.resume(throwing: ChannelClosed()) }
     }
+
+    /// Senders of single elements parked in ``send(_:)``, for tests that wait until one has parked.
+    package var parkedSenderCount: Int { state.withLock { $0.parkedSenderCounts.elements } }
+
+    /// Batches parked in ``send(contentsOf:within:clock:)``, for tests that wait until one has parked.
+    package var parkedBatchSenderCount: Int { state.withLock { $0.parkedSenderCounts.batches } }
+
+    /// Receivers parked in ``receive()``, for tests that wait until one has parked.
+    package var parkedReceiverCount: Int { state.withLock { $0.receivers.count } }
 }
 
 // MARK: - Sending
@@ -147,6 +161,121 @@ extension Channel {
     }
 }
 
+// MARK: - Sending a batch with a deadline
+
+/// Outcome of ``Channel/send(contentsOf:within:clock:)``.
+public enum BatchSendOutcome: Sendable, Equatable {
+    /// The whole batch was enqueued, its elements next to each other and in order.
+    case enqueued
+    /// No room for the whole batch before the deadline (or the waiting task was cancelled, or the
+    /// batch is larger than the channel's capacity); nothing was enqueued.
+    case timedOut
+    /// The channel is or became closed; nothing was enqueued.
+    case closed
+}
+
+extension Channel {
+    /// Enqueues all of `elements` or none of them, waiting up to `maxWait` on `clock` for room.
+    ///
+    /// For a producer that must not block forever on a stalled consumer, yet must never leave half
+    /// a batch behind: on any outcome but ``BatchSendOutcome/enqueued`` nothing was enqueued, and
+    /// nothing will be later, so the caller may retry or drop the batch without duplicating or
+    /// losing part of it.
+    ///
+    /// - When the whole batch fits now and no other sender is parked, it is enqueued without
+    ///   suspending, handed straight to waiting receivers first, like ``trySend(contentsOf:)``.
+    /// - Otherwise the caller parks in the queue of waiting senders, which is first come, first
+    ///   served for whole batches and single elements alike: a parked batch goes in whole as soon
+    ///   as room for all of it appears, and nobody overtakes it, neither a smaller batch parked
+    ///   later nor a later ``send(_:)`` or ``trySend(_:)`` of a single element (those wait or
+    ///   report `.full` while any sender is parked, as they do behind parked single senders). So a
+    ///   large batch is not starved by a stream of small sends; the price is that room a parked
+    ///   batch cannot use yet stays free until its deadline.
+    /// - If the deadline passes first, the batch leaves the queue and the call returns
+    ///   ``BatchSendOutcome/timedOut``; the senders behind it may then go in.
+    /// - Cancelling the task ends the wait the same way (``BatchSendOutcome/timedOut``): like a
+    ///   deadline, it means "stop waiting", not a fault in the channel. A batch that fits at once
+    ///   is enqueued even by a cancelled task, as ``send(_:)`` does.
+    /// - ``close()`` ends the wait with ``BatchSendOutcome/closed``, as does calling this on a
+    ///   closed channel.
+    /// - A batch with more elements than the ``capacity`` returns ``BatchSendOutcome/timedOut``
+    ///   at once, without waiting: no amount of waiting makes room for it. It is refused even when
+    ///   enough receivers are waiting to take it right now, so the outcome does not depend on
+    ///   timing; split it, or use ``send(contentsOf:)`` if interleaving is acceptable.
+    /// - An empty batch is enqueued at once (it takes no room, so it overtakes nobody).
+    ///
+    /// The deadline is `clock.now` plus `maxWait`, taken when the call has to wait; a zero or
+    /// negative `maxWait` never waits. The wait ends by a timer racing the parked batch, never by
+    /// polling, and the channel decides atomically whether the batch went in or timed out, so the
+    /// returned outcome is always the true one.
+    @inlinable
+    public func send<C: Clock>(
+        contentsOf elements: [Element],
+        within maxWait: C.Duration,
+        clock: C
+    ) async -> BatchSendOutcome {
+        switch state.withLock({ $0.trySendBatch(elements) }) {
+        case .enqueued(let receivers):
+            for (receiver, element) in receivers { receiver.resume(returning: element) }
+            return .enqueued
+        case .closed: return .closed
+        case .tooLarge: return .timedOut
+        case .wait:
+            if maxWait <= .zero { return .timedOut }
+            return await sendBatchSuspending(elements, deadline: clock.now.advanced(by: maxWait), clock: clock)
+        }
+    }
+
+    /// ``send(contentsOf:within:clock:)`` on the `ContinuousClock`.
+    @inlinable
+    public func send(contentsOf elements: [Element], within maxWait: Duration) async -> BatchSendOutcome {
+        await send(contentsOf: elements, within: maxWait, clock: ContinuousClock())
+    }
+
+    /// Parks the batch in one child task and sleeps until the deadline in another; whichever ends
+    /// first cancels the other. Cancelling the parked child withdraws the batch unless it was
+    /// let in meanwhile, so the parked child's outcome is the answer either way. Cancelling the
+    /// calling task cancels both children: the timer ends early and the batch is withdrawn.
+    @usableFromInline
+    func sendBatchSuspending<C: Clock>(_ elements: [Element], deadline: C.Instant, clock: C) async -> BatchSendOutcome {
+        await withTaskGroup(of: BatchSendOutcome?.self) { group in
+            group.addTask { await self.parkBatch(elements) }
+            group.addTask {
+                try? await clock.sleep(until: deadline, tolerance: nil)
+                return nil
+            }
+            while let finished = await group.next() {
+                group.cancelAll()
+                if let outcome = finished { return outcome }
+            }
+            return .timedOut  // not reached: the parked child always reports an outcome
+        }
+    }
+
+    /// Waits in the senders' queue until the batch is let in, the channel closes, or the task is
+    /// cancelled (which withdraws the batch: `.timedOut`).
+    func parkBatch(_ elements: [Element]) async -> BatchSendOutcome {
+        let id = state.withLock { $0.makeID() }
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<BatchSendOutcome, Never>) in
+                let action = state.withLock {
+                    $0.sendBatch(elements, id: id, continuation: continuation, isCancelled: Task.isCancelled)
+                }
+                switch action {
+                case .parked: break
+                case .settled(let outcome, let receivers):
+                    for (receiver, element) in receivers { receiver.resume(returning: element) }
+                    continuation.resume(returning: outcome)
+                }
+            }
+        } onCancel: {
+            guard let (sender, admitted) = state.withLock({ $0.cancelBatchSender(id: id) }) else { return }
+            sender.resume(returning: .timedOut)
+            admitted.resume()
+        }
+    }
+}
+
 // MARK: - Receiving
 
 /// Outcome of a non-suspending receive.
@@ -169,7 +298,7 @@ extension Channel {
     public func receive() async throws -> Element {
         switch state.withLock({ $0.tryReceive() }) {
         case .element(let element, let senders):
-            for sender in senders { sender.resume() }
+            senders.resume()
             return element
         case .closed: throw ChannelClosed()
         case .empty: return try await receiveSuspending()
@@ -187,7 +316,7 @@ extension Channel {
                 switch action {
                 case .parked: break
                 case .element(let element, let senders):
-                    for sender in senders { sender.resume() }
+                    senders.resume()
                     continuation.resume(returning: element)
                 case .fail(let error): continuation.resume(throwing: error)
                 }
@@ -202,7 +331,7 @@ extension Channel {
     public func tryReceive() -> TryReceiveResult<Element> {
         switch state.withLock({ $0.tryReceive() }) {
         case .element(let element, let senders):
-            for sender in senders { sender.resume() }
+            senders.resume()
             return .element(element)
         case .empty: return .empty
         case .closed: return .closed
@@ -222,7 +351,7 @@ extension Channel {
             batch.append(try await receive())
             if maximum > 1 { senders = state.withLock { $0.tryReceive(upTo: maximum - 1, into: &batch) } }
         }
-        for sender in senders { sender.resume() }
+        senders.resume()
         return batch
     }
 }
